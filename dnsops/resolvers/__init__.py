@@ -1,0 +1,1 @@
+"""The resolver chain: one layer per module."""

@@ -1,0 +1,51 @@
+# -*- test-case-name: tests.test_chain -*-
+"""
+Who asks, travelling with the question: the small immutable context every layer may read.
+
+Built once per query by L{dnsops.server.factory}; layers that do not care ignore it.
+"""
+
+import ipaddress
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class QueryContext:
+    """
+    @ivar client: the source address of the query, as text.
+    @ivar transport: C{udp}, C{tcp}, C{dot} or C{doh}.
+    @ivar ecs: the EDNS Client Subnet a resolver sent for its client (RFC 7871), if any.
+    @ivar do: the EDNS DO bit (DNSSEC records wanted).
+    @ivar recursion_allowed: whether the client is in C{allow_recursion}.
+    """
+
+    client: str = "127.0.0.1"
+    transport: str = "udp"
+    ecs: ipaddress.IPv4Network | ipaddress.IPv6Network | None = None
+    do: bool = False
+    recursion_allowed: bool = False
+
+
+@dataclass(slots=True)
+class Resolution:
+    """
+    What a layer answered: the three sections plus what the header and the query log need.
+
+    @ivar answered_by: C{authoritative}, C{cache}, C{upstream}, C{blocked}, C{refused},
+        C{rate-limited} or C{stale} (the contract's query-log vocabulary).
+    @ivar cacheable: whether the wire answer may be kept by the packet cache until the zone
+        changes (False for per-client answers: weighted, geo, forwarded).
+    """
+
+    rcode: int = 0
+    answer: list = None
+    authority: list = None
+    additional: list = None
+    authoritative: bool = False
+    answered_by: str = "authoritative"
+    cacheable: bool = False
+
+    def __post_init__(self) -> None:
+        self.answer = self.answer or []
+        self.authority = self.authority or []
+        self.additional = self.additional or []

@@ -1,0 +1,1 @@
+"""DNS listeners and the per-query policy between the wire and the resolver chain."""

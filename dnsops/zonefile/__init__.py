@@ -1,0 +1,1 @@
+"""BIND master-file reading and writing."""

@@ -1,0 +1,1 @@
+"""Tests for dnsops (run with trial tests)."""
