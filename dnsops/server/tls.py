@@ -1,0 +1,168 @@
+# -*- test-case-name: tests.test_tls -*-
+"""
+TLS certificates for DoT and DoH: generated once when none is configured, reloaded on change.
+
+Without C{tls_cert_path}/C{tls_key_path} a self-signed ECDSA P-256 certificate is made with
+C{cryptography} the first time and stored next to the database, so clients that pin it keep
+working across restarts. L{ReloadableServerTLS} re-reads the files on SIGHUP or when their
+modification time changes, without closing listeners: a Let's Encrypt renewal needs no restart.
+Connections already open keep the context they started with.
+"""
+
+import datetime
+import ipaddress
+import os
+import socket
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+from OpenSSL import SSL
+from twisted.internet import ssl
+from twisted.internet.interfaces import IOpenSSLServerConnectionCreator
+from twisted.logger import Logger
+from zope.interface import implementer
+
+from dnsops.errors import InvalidInput
+
+_log = Logger()
+
+VALIDITY_DAYS = 3650
+
+
+def generated_paths(db_path: str) -> tuple[str, str]:
+    """Where the generated certificate and key live: beside the database file."""
+    base = os.path.splitext(os.path.abspath(db_path))[0]
+    return base + "-tls.crt", base + "-tls.key"
+
+
+def ensure_self_signed(db_path: str, names: list[str], addresses: list[str]) -> tuple[str, str]:
+    """
+    Return the generated certificate and key paths, creating them on first use.
+
+    @param names: DNS names for the subjectAltName (the host name is always added).
+    @param addresses: listener addresses for the subjectAltName (wildcards are skipped).
+    """
+    cert_path, key_path = generated_paths(db_path)
+    if os.path.exists(cert_path) and os.path.exists(key_path):
+        return cert_path, key_path
+    key = ec.generate_private_key(ec.SECP256R1())
+    hostname = socket.gethostname() or "localhost"
+    dns_names = list(dict.fromkeys([hostname, "localhost", *names]))
+    ips = []
+    for address in ["127.0.0.1", "::1", *addresses]:
+        try:
+            ip = ipaddress.ip_address(address)
+        except ValueError:
+            continue
+        if not ip.is_unspecified and ip not in ips:
+            ips.append(ip)
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, hostname)])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=VALIDITY_DAYS))
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [x509.DNSName(n) for n in dns_names] + [x509.IPAddress(ip) for ip in ips]
+            ),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    fd = os.open(key_path + ".tmp", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(key_pem)
+    with open(cert_path + ".tmp", "wb") as f:
+        f.write(cert.public_bytes(serialization.Encoding.PEM))
+    os.replace(key_path + ".tmp", key_path)
+    os.replace(cert_path + ".tmp", cert_path)
+    return cert_path, key_path
+
+
+def load_options(cert_path: str, key_path: str, alpn: list[bytes]) -> ssl.CertificateOptions:
+    """
+    Build server options from PEM files: the first certificate is the leaf, the rest the chain.
+
+    @raise InvalidInput: when a file is missing or does not hold a matching key and certificate.
+    """
+    try:
+        with open(cert_path, "rb") as f:
+            chain_pem = f.read()
+        with open(key_path, "rb") as f:
+            key_pem = f.read()
+        certs = x509.load_pem_x509_certificates(chain_pem)
+        key = serialization.load_pem_private_key(key_pem, password=None)
+    except (OSError, ValueError, TypeError) as e:
+        raise InvalidInput(f"cannot load TLS certificate '{cert_path}' / key '{key_path}': {e}")
+    if certs[0].public_key().public_numbers() != key.public_key().public_numbers():
+        raise InvalidInput(f"TLS key '{key_path}' does not match certificate '{cert_path}'")
+    from OpenSSL import crypto
+
+    return ssl.CertificateOptions(
+        privateKey=crypto.PKey.from_cryptography_key(key),
+        certificate=crypto.X509.from_cryptography(certs[0]),
+        extraCertChain=[crypto.X509.from_cryptography(c) for c in certs[1:]],
+        raiseMinimumTo=ssl.TLSVersion.TLSv1_2,
+        acceptableProtocols=alpn or None,
+    )
+
+
+@implementer(IOpenSSLServerConnectionCreator)
+class ReloadableServerTLS:
+    """
+    A TLS server connection creator whose certificate can be swapped while listening.
+
+    @ivar cert_path: the PEM chain in use. @ivar key_path: its key.
+    """
+
+    def __init__(self, cert_path: str, key_path: str, alpn: list[bytes]) -> None:
+        self.cert_path = cert_path
+        self.key_path = key_path
+        self.alpn = alpn
+        self._options = load_options(cert_path, key_path, alpn)
+        self._stamp = self._mtimes()
+
+    def _mtimes(self) -> tuple:
+        try:
+            return (os.stat(self.cert_path).st_mtime_ns, os.stat(self.key_path).st_mtime_ns)
+        except OSError:
+            return (None, None)
+
+    def use(self, cert_path: str, key_path: str) -> None:
+        """Switch to other files (the config keys changed); keep the old ones if these fail."""
+        options = load_options(cert_path, key_path, self.alpn)
+        self.cert_path, self.key_path, self._options = cert_path, key_path, options
+        self._stamp = self._mtimes()
+
+    def reload(self) -> bool:
+        """Re-read the files; on failure keep serving the old certificate and log why."""
+        try:
+            self._options = load_options(self.cert_path, self.key_path, self.alpn)
+        except InvalidInput as e:
+            _log.warn("TLS reload failed, keeping the old certificate: {error}", error=e)
+            return False
+        self._stamp = self._mtimes()
+        _log.info("TLS certificate reloaded from {path}", path=self.cert_path)
+        return True
+
+    def reload_if_changed(self) -> bool:
+        """Reload when either file's modification time moved (polled by the service)."""
+        if self._mtimes() != self._stamp:
+            return self.reload()
+        return False
+
+    def serverConnectionForTLS(self, tlsProtocol) -> SSL.Connection:
+        return SSL.Connection(self._options.getContext(), None)
