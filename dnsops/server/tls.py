@@ -12,6 +12,7 @@ Connections already open keep the context they started with.
 import datetime
 import ipaddress
 import os
+import signal
 import socket
 
 from cryptography import x509
@@ -19,7 +20,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from OpenSSL import SSL
+from twisted.application.service import Service
 from twisted.internet import ssl
+from twisted.internet.task import LoopingCall
 from twisted.internet.interfaces import IOpenSSLServerConnectionCreator
 from twisted.logger import Logger
 from zope.interface import implementer
@@ -166,3 +169,78 @@ class ReloadableServerTLS:
 
     def serverConnectionForTLS(self, tlsProtocol) -> SSL.Connection:
         return SSL.Connection(self._options.getContext(), None)
+
+
+def certificate_files(values: dict, db_path: str, names: list[str], addresses: list[str]) -> tuple[str, str]:
+    """
+    The certificate and key to serve: the configured C{tls_cert_path}/C{tls_key_path} when
+    both are set, else the generated pair beside the database (made on first use).
+    """
+    cert, key = values.get("tls_cert_path") or "", values.get("tls_key_path") or ""
+    if cert and key:
+        return cert, key
+    return ensure_self_signed(db_path, names, addresses)
+
+
+class CertificateReloader(Service):
+    """
+    Keep the DoT and DoH certificates current: on SIGHUP, when the files change, and when the
+    C{tls_cert_path}/C{tls_key_path} config keys change. Listeners are never closed for it.
+
+    @ivar creators: the L{ReloadableServerTLS} of each TLS listener.
+    """
+
+    def __init__(self, reactor, creators: list, interval: float = 1.0, install_signal: bool = True) -> None:
+        self.reactor = reactor
+        self.creators = list(creators)
+        self.interval = interval
+        self.install_signal = install_signal
+        self._loop = None
+        self._previous = None
+
+    def startService(self) -> None:
+        Service.startService(self)
+        self._loop = LoopingCall(self.poll)
+        self._loop.clock = self.reactor
+        self._loop.start(self.interval, now=False)
+        if self.install_signal and hasattr(signal, "SIGHUP"):
+            try:
+                self._previous = signal.signal(signal.SIGHUP, self._sighup)
+            except ValueError:
+                self._previous = None
+
+    def stopService(self) -> None:
+        Service.stopService(self)
+        if self._loop is not None and self._loop.running:
+            self._loop.stop()
+        if self._previous is not None:
+            signal.signal(signal.SIGHUP, self._previous)
+            self._previous = None
+
+    def _sighup(self, signum, frame) -> None:
+        self.reactor.callFromThread(self.reload)
+
+    def reload(self) -> None:
+        """Re-read every certificate now (SIGHUP)."""
+        _log.info("SIGHUP: reloading TLS certificates")
+        for creator in self.creators:
+            creator.reload()
+
+    def poll(self) -> None:
+        for creator in self.creators:
+            try:
+                creator.reload_if_changed()
+            except Exception:
+                _log.failure("checking the TLS certificate files failed")
+
+    def use(self, cert_path: str, key_path: str) -> None:
+        """Switch every listener to other files; on a bad pair keep the old one and log why."""
+        for creator in self.creators:
+            if (creator.cert_path, creator.key_path) == (cert_path, key_path):
+                continue
+            try:
+                creator.use(cert_path, key_path)
+            except InvalidInput as e:
+                _log.error("TLS certificate not changed: {error}", error=e)
+            else:
+                _log.info("TLS certificate now from {path}", path=cert_path)

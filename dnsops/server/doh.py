@@ -1,0 +1,253 @@
+# -*- test-case-name: tests.test_doh -*-
+"""
+DNS over HTTPS (RFC 8484) at C{/dns-query}, and the JSON form at C{/resolve} too.
+
+The wire forms (POST C{application/dns-message}, GET C{?dns=} base64url) hand the message
+to the same L{DNSServerFactory.handle} as UDP and TCP, as protocol C{doh}, and send back what
+it writes, with C{Cache-Control: max-age} set to the smallest TTL in the answer (RFC 8484
+section 5.1), so HTTP caches never keep an answer longer than DNS would. The JSON form
+(C{?name=&type=}, as Google and Cloudflare serve it) builds a query, answers it the same way,
+and renders the answer as JSON. HTTP/2 comes from Twisted's web server when TLS negotiates
+C{h2} by ALPN; HTTP/1.1 is always there.
+"""
+
+import base64
+import binascii
+import json
+import socket
+import struct
+
+from twisted.names import dns
+from twisted.web import resource, server
+
+from dnsops.errors import UserError
+from dnsops.names import canonical_name
+from dnsops.server import edns
+
+ALPN = [b"h2", b"http/1.1"]
+MESSAGE_TYPE = b"application/dns-message"
+JSON_TYPE = b"application/dns-json"
+MAX_MESSAGE = 65535
+
+
+def min_ttl(wire: bytes) -> int:
+    """The smallest TTL of the answer and authority records (OPT aside); 0 when there are none."""
+    try:
+        _, _, qdcount, ancount, nscount, _ = edns.parse_header(wire)
+        offset = 12
+        for _ in range(qdcount):
+            _, offset = edns.read_name(wire, offset)
+            offset += 4
+        ttls = []
+        for _ in range(ancount + nscount):
+            _, offset = edns.read_name(wire, offset)
+            rtype, _, ttl, rdlength = edns.RR_FIXED.unpack_from(wire, offset)
+            offset += 10 + rdlength
+            if rtype != edns.TYPE_OPT:
+                ttls.append(ttl)
+    except (ValueError, struct.error):
+        return 0
+    return min(ttls, default=0)
+
+
+def _error(request, status: int, message: str) -> bytes:
+    request.setResponseCode(status)
+    request.setHeader(b"content-type", b"application/json")
+    return json.dumps({"error": message}).encode()
+
+
+class _Answering(resource.Resource):
+    """Hands one message to the DNS factory and finishes the request when it answers."""
+
+    isLeaf = True
+
+    def __init__(self, dns_factory) -> None:
+        resource.Resource.__init__(self)
+        self.dns = dns_factory
+
+    def _ask(self, request, data: bytes, respond) -> object:
+        peer = request.getClientAddress()
+        gone = []
+        request.notifyFinish().addErrback(lambda _: gone.append(True))
+
+        def write(wire: bytes) -> None:
+            if gone or request.finished:
+                return
+            body = respond(request, wire)
+            request.setHeader(b"content-length", str(len(body)).encode())
+            request.write(body)
+            request.finish()
+
+        self.dns.handle(data, (getattr(peer, "host", ""), getattr(peer, "port", 0)), "doh", write)
+        return server.NOT_DONE_YET
+
+    def _json(self, request) -> bytes | object:
+        try:
+            data = json_query(request.args)
+        except UserError as e:
+            return _error(request, 400, str(e))
+        return self._ask(request, data, _render_json)
+
+
+def _render_wire(request, wire: bytes) -> bytes:
+    request.setHeader(b"content-type", MESSAGE_TYPE)
+    request.setHeader(b"cache-control", b"max-age=%d" % min_ttl(wire))
+    return wire
+
+
+def _render_json(request, wire: bytes) -> bytes:
+    request.setHeader(b"content-type", JSON_TYPE)
+    request.setHeader(b"cache-control", b"max-age=%d" % min_ttl(wire))
+    return json.dumps(json_answer(wire)).encode()
+
+
+class DNSQueryResource(_Answering):
+    """C{/dns-query}: the RFC 8484 wire forms, and the JSON form when asked by C{name=}."""
+
+    def render_GET(self, request):
+        if b"dns" in request.args:
+            try:
+                text = request.args[b"dns"][0]
+                data = base64.urlsafe_b64decode(text + b"=" * (-len(text) % 4))
+            except (binascii.Error, ValueError):
+                return _error(request, 400, "invalid base64url in parameter 'dns'")
+            return self._wire(request, data)
+        if b"name" in request.args:
+            return self._json(request)
+        return _error(request, 400, "missing parameter 'dns' (or 'name' for the JSON form)")
+
+    def render_POST(self, request):
+        kind = (request.getHeader(b"content-type") or b"").split(b";")[0].strip().lower()
+        if kind != MESSAGE_TYPE:
+            shown = kind.decode("latin-1")
+            return _error(request, 415, f"unsupported content type '{shown}': expected application/dns-message")
+        return self._wire(request, request.content.read(MAX_MESSAGE + 1))
+
+    def _wire(self, request, data: bytes):
+        if not 12 <= len(data) <= MAX_MESSAGE:
+            return _error(request, 400, f"invalid DNS message: {len(data)} octets")
+        if data[2] & 0x80:
+            return _error(request, 400, "invalid DNS message: it is a response")
+        return self._ask(request, data, _render_wire)
+
+
+class ResolveResource(_Answering):
+    """C{/resolve}: the JSON form only."""
+
+    def render_GET(self, request):
+        return self._json(request)
+
+
+def doh_site(dns_factory, timeout: float | None = None) -> server.Site:
+    """The web site served on the DoH port; C{timeout} closes idle HTTP connections."""
+    root = resource.Resource()
+    root.putChild(b"dns-query", DNSQueryResource(dns_factory))
+    root.putChild(b"resolve", ResolveResource(dns_factory))
+    site = server.Site(root, timeout=timeout)
+    site.noisy = False
+    site.displayTracebacks = False
+    return site
+
+
+# The JSON form.
+
+
+def _type_code(text: str) -> int:
+    from dnsops.records import TYPES, type_code
+
+    upper = text.strip().upper()
+    if upper in TYPES:
+        return type_code(upper)
+    if upper in dns.REV_TYPES:
+        return dns.REV_TYPES[upper]
+    number = upper[4:] if upper.startswith("TYPE") else upper
+    if number.isdigit() and 0 < int(number) < 65536:
+        return int(number)
+    raise UserError(f"invalid type '{text}'", "type")
+
+
+def _flag(args: dict, key: bytes) -> bool:
+    return args.get(key, [b""])[0].decode("ascii", "replace").lower() in ("1", "true")
+
+
+def json_query(args: dict) -> bytes:
+    """
+    A wire query (ID 0, RD set) from the JSON form's C{name}, C{type}, C{cd} and C{do}.
+
+    @raise UserError: for a missing or invalid name or type.
+    """
+    raw = args.get(b"name", [b""])[0].decode("utf-8", "replace").strip()
+    if not raw:
+        raise UserError("missing parameter 'name'", "name")
+    name = "" if raw == "." else canonical_name(raw, "name")
+    qtype = _type_code(args.get(b"type", [b"A"])[0].decode("ascii", "replace") or "A")
+    flags = edns.RD | (edns.CD if _flag(args, b"cd") else 0)
+    labels = [label.encode("ascii") for label in name.split(".") if label]
+    question = edns.question_wire(labels, qtype, dns.IN)
+    opt = edns.opt_wire(MAX_MESSAGE, 0, _flag(args, b"do"))
+    return edns.HEADER.pack(0, flags, 1, 0, 0, 1) + question + opt
+
+
+def _name(value) -> str:
+    text = value.name.decode("ascii", "backslashreplace") if hasattr(value, "name") else str(value)
+    return text.rstrip(".") + "."
+
+
+def _strings(data) -> str:
+    return " ".join('"' + s.decode("latin-1").replace("\\", "\\\\").replace('"', '\\"') + '"' for s in data)
+
+
+def rdata_text(record: dns.RRHeader) -> str:
+    """Presentation text of one record's data; unknown types in RFC 3597 form."""
+    p = record.payload
+    kind = record.type
+    if kind == dns.A:
+        return p.dottedQuad()
+    if kind == dns.AAAA:
+        return socket.inet_ntop(socket.AF_INET6, p.address)
+    if kind in (dns.CNAME, dns.NS, dns.PTR, dns.DNAME):
+        return _name(p.name)
+    if kind == dns.MX:
+        return f"{p.preference} {_name(p.name)}"
+    if kind in (dns.TXT, dns.SPF):
+        return _strings(p.data)
+    if kind == dns.SOA:
+        return f"{_name(p.mname)} {_name(p.rname)} {p.serial} {p.refresh} {p.retry} {p.expire} {p.minimum}"
+    if kind == dns.SRV:
+        return f"{p.priority} {p.weight} {p.port} {_name(p.target)}"
+    if kind == dns.NAPTR:
+        return (f"{p.order} {p.preference} {_strings([p.flags])} {_strings([p.service])} "
+                f"{_strings([p.regexp])} {_name(p.replacement)}")
+    data = getattr(p, "data", None)
+    if not isinstance(data, bytes):
+        from io import BytesIO
+
+        out = BytesIO()
+        p.encode(out)
+        data = out.getvalue()
+    return f"\\# {len(data)} {data.hex()}".rstrip()
+
+
+def json_answer(wire: bytes) -> dict:
+    """The answer in the JSON form Google's and Cloudflare's resolvers use."""
+    message = dns.Message()
+    message.fromStr(wire)
+    flags = edns.parse_header(wire)[1]
+
+    def records(section):
+        return [
+            {"name": _name(r.name), "type": r.type, "TTL": r.ttl, "data": rdata_text(r)}
+            for r in section if r.type != dns.OPT
+        ]
+
+    out = {
+        "Status": message.rCode, "TC": bool(message.trunc), "RD": bool(message.recDes),
+        "RA": bool(message.recAv), "AD": bool(message.authenticData), "CD": bool(flags & edns.CD),
+        "Question": [{"name": _name(q.name), "type": q.type} for q in message.queries],
+    }
+    for key, section in (("Answer", message.answers), ("Authority", message.authority),
+                         ("Additional", message.additional)):
+        rows = records(section)
+        if rows:
+            out[key] = rows
+    return out

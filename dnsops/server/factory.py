@@ -1,0 +1,333 @@
+# -*- test-case-name: tests.test_server -*-
+"""
+Per-client policy between the wire and the resolver chain: who may ask what, and how it is answered.
+
+The resolver chain sees a question and a L{QueryContext}; everything that needs the raw message
+or the client's address is decided here, once per query: dropping what is not a query,
+NOTIMP for other opcodes, FORMERR, EDNS (RFC 6891) and BADVERS, the rate-limit hook, the
+recursion ACL (which picks the C{recursive} or C{local} chain and the RA bit), CHAOS TXT,
+the one map from failures to rcodes, truncation, the packet cache and the query-log hook.
+Nothing a client sends may raise out of here: the edges log and carry on.
+"""
+
+import ipaddress
+import time
+
+from twisted.internet import defer
+from twisted.logger import Logger
+from twisted.names import dns, error, server
+
+from dnsops import config
+from dnsops.resolvers.context import QueryContext, Resolution
+from dnsops.server import edns
+from dnsops.server.packetcache import PacketCache
+
+_log = Logger()
+
+#: CHAOS TXT names and the config key whose value answers them (empty: REFUSED).
+CHAOS_NAMES = {
+    b"version.bind": "version_string",
+    b"version.server": "version_string",
+    b"hostname.bind": "server_id",
+    b"id.server": "server_id",
+}
+MAX_MEMO = 100_000
+
+
+def rcode_for(reason) -> tuple[int, bool]:
+    """
+    The one map from a failure out of the chain to an rcode; the bool says it was expected.
+
+    A failure whose value has an integer C{rcode} attribute (L{dnsops.resolvers.outcomes})
+    gives that rcode. A bare L{error.DomainError} means no layer took the name: REFUSED.
+    Anything unexpected is a bug and gets SERVFAIL.
+    """
+    value = getattr(reason, "value", reason)
+    rcode = getattr(value, "rcode", None)
+    if isinstance(rcode, int):
+        return rcode, True
+    for kind, code in (
+        ((error.DNSNameError, error.AuthoritativeDomainError), dns.ENAME),
+        (error.DNSQueryRefusedError, dns.EREFUSED),
+        (error.DNSNotImplementedError, dns.ENOTIMP),
+        (error.DNSFormatError, dns.EFORMAT),
+        ((error.DNSServerError, error.DNSUnknownError, error.DNSQueryTimeoutError, defer.TimeoutError, TimeoutError), dns.ESERVER),
+        (error.DomainError, dns.EREFUSED),
+    ):
+        if isinstance(value, kind):
+            return code, True
+    return dns.ESERVER, False
+
+
+class _NoIndex:
+    """Stands in for a zone index when there is none: its generation never moves."""
+
+    generation = 0
+
+
+class DNSServerFactory(server.DNSServerFactory):
+    """
+    Answer raw DNS messages from UDP, TCP, DoT and DoH with the resolver chains.
+
+    Stream transports (L{dnsops.server.tcplimits}, L{dnsops.server.doh}) call L{handle};
+    UDP comes through L{DNSDatagramProtocol}, which answers packet-cache hits itself.
+
+    @ivar allow_query: C{allow_query(address) -> bool}, the rate-limit hook; None allows all.
+    @ivar on_answer: C{on_answer(ctx, qname, qtype, rcode, answered_by, duration)}, the
+        query-log hook; called for every answered query (duration 0.0 on packet-cache hits,
+        which cost microseconds), None for no log. qname is lower-case text, qtype and
+        rcode integers.
+    @ivar packet_cache: answers kept as bytes; see L{dnsops.server.packetcache}.
+    @ivar udp_contexts: client address -> its base L{QueryContext} for UDP, so the hot path
+        knows the recursion bit without an ACL walk.
+    """
+
+    def __init__(
+        self,
+        chains,
+        index=None,
+        values: dict | None = None,
+        packet_cache: PacketCache | None = None,
+        allow_query=None,
+        on_answer=None,
+        clock=None,
+    ) -> None:
+        server.DNSServerFactory.__init__(self)
+        self.noisy = False
+        self.chains = chains
+        self.index = index if index is not None else _NoIndex()
+        self.packet_cache = packet_cache if packet_cache is not None else PacketCache()
+        self.allow_query = allow_query
+        self.on_answer = on_answer
+        self.clock = clock
+        self.udp_tables = (self.packet_cache.table("udp", False), self.packet_cache.table("udp", True))
+        self.udp_contexts: dict[str, QueryContext] = {}
+        self._recursion: dict[str, bool] = {}
+        self.apply_config(values or {})
+
+    def apply_config(self, values: dict) -> None:
+        """
+        Take new configuration (stored text, or values already parsed) into use at once.
+
+        Drops the packet cache and the per-client memos, since any key may change answers.
+        """
+        if all(isinstance(v, str) for v in values.values()):
+            values = config.effective(values)
+        else:
+            values = {**config.effective({}), **values}
+        self.values = values
+        self.edns_udp_size = int(values["edns_udp_size"])
+        self.recursion_networks = tuple(values["allow_recursion"])
+        self._recursion.clear()
+        self.udp_contexts.clear()
+        self.packet_cache.clear()
+
+    def recursion_allowed(self, host: str) -> bool:
+        """Whether C{host} is in C{allow_recursion} (memoised per address)."""
+        allowed = self._recursion.get(host)
+        if allowed is None:
+            try:
+                address = ipaddress.ip_address(host.split("%", 1)[0])
+            except ValueError:
+                address = None
+            if address is not None and address.version == 6 and address.ipv4_mapped:
+                address = address.ipv4_mapped
+            allowed = address is not None and any(
+                address in net for net in self.recursion_networks if net.version == address.version
+            )
+            if len(self._recursion) >= MAX_MEMO:
+                self._recursion.clear()
+            self._recursion[host] = allowed
+        return allowed
+
+    def handle(self, data: bytes, address: tuple, transport: str, write, allowed=None) -> None:
+        """
+        Answer one raw message from C{address}; C{write(bytes)} sends the answer back.
+
+        @param allowed: the rate limiter's verdict when the caller already asked it.
+        """
+        try:
+            self._handle(data, address, transport, write, allowed)
+        except Exception:
+            _log.failure("answering a {transport} query from {client}", transport=transport, client=address[0])
+
+    def _handle(self, data, address, transport, write, allowed) -> None:
+        started = time.perf_counter()
+        if len(data) < 12:
+            return
+        msg_id, flags, qdcount, _, _, _ = edns.parse_header(data)
+        if flags & edns.QR:
+            return
+        host = address[0]
+        if allowed is None:
+            allowed = self.allow_query is None or self.allow_query(host)
+        opcode = (flags >> 11) & 0xF
+        if opcode != dns.OP_QUERY:
+            write(edns.header_only(msg_id, edns.header_flags(opcode, dns.ENOTIMP, flags, False, False),
+                                   _question_if_parsable(data, qdcount)))
+            return
+        try:
+            query = edns.parse_query(data)
+        except edns.MalformedQuery:
+            write(edns.header_only(msg_id, edns.header_flags(opcode, dns.EFORMAT, flags, False, False)))
+            return
+        recursion = self.recursion_allowed(host)
+        ecs = query.edns.client_subnet() if query.edns is not None else None
+        do = query.edns is not None and query.edns.do
+        ctx = QueryContext(host, transport, ecs, do, recursion)
+        if transport == "udp" and len(self.udp_contexts) < MAX_MEMO:
+            self.udp_contexts[host] = QueryContext(host, "udp", None, False, recursion)
+        if query.edns is not None and query.edns.version > 0:
+            self._send(Resolution(rcode=dns.EBADVERSION, answered_by="refused"), query, ctx, write, data, None, started)
+        elif not allowed:
+            self._send(Resolution(rcode=dns.EREFUSED, answered_by="rate-limited"), query, ctx, write, data, None, started)
+        elif query.qclass == dns.CH:
+            self._send(self._chaos(query), query, ctx, write, data, None, started)
+        elif query.qclass != dns.IN:
+            self._send(Resolution(rcode=dns.EREFUSED, answered_by="refused"), query, ctx, write, data, None, started)
+        else:
+            self._resolve(query, ctx, write, data, started)
+
+    def _resolve(self, query, ctx, write, data, started) -> None:
+        cache = self.packet_cache
+        generation = self.index.generation
+        if cache.generation != generation:
+            cache.reset(generation)
+        entry = cache.get(ctx.transport, ctx.recursion_allowed, data[2:])
+        if entry is not None:
+            write(data[:2] + entry[0])
+            if self.on_answer is not None:
+                self.on_answer(ctx, entry[1], entry[2], entry[3], entry[4], 0.0)
+            return
+        chain = self.chains.recursive if ctx.recursion_allowed else self.chains.local
+        question = dns.Query(query.qname.lower(), query.qtype, dns.IN)
+        try:
+            result = chain.resolve(question, ctx)
+        except Exception as e:
+            result = defer.fail(e)
+        if isinstance(result, defer.Deferred):
+            result.addErrback(self._failed, ctx)
+            result.addCallback(self._send, query, ctx, write, data, generation, started)
+            result.addErrback(lambda f: _log.failure("sending an answer to {client}", f, client=ctx.client))
+        else:
+            self._send(result, query, ctx, write, data, generation, started)
+
+    def _failed(self, reason, ctx: QueryContext) -> Resolution:
+        rcode, expected = rcode_for(reason)
+        if not expected:
+            _log.failure("resolving a query from {client}", reason, client=ctx.client)
+        default = "refused" if rcode == dns.EREFUSED else ("upstream" if ctx.recursion_allowed else "authoritative")
+        return Resolution(rcode=rcode, answered_by=getattr(reason.value, "answered_by", default))
+
+    def _send(self, resolution, query, ctx, write, data, generation, started) -> None:
+        """
+        Encode C{resolution} for C{query}, send it, keep it in the packet cache when allowed.
+
+        @param generation: the index generation the answer was made from, or None when it
+            must not be cached.
+        """
+        rcode = resolution.rcode
+        aa = resolution.authoritative and rcode in (dns.OK, dns.ENAME)
+        flags = edns.header_flags(dns.OP_QUERY, rcode, query.flags, aa, ctx.recursion_allowed)
+        answer, authority, additional = resolution.answer, resolution.authority, resolution.additional
+        if rcode == dns.EBADVERSION:
+            answer = authority = additional = []
+        wire = edns.encode_response(
+            query, flags, _query_case(answer, query.qname), authority, additional,
+            self._limit(query, ctx.transport), self.edns_udp_size, rcode,
+        )
+        write(wire)
+        qname = query.qname.decode("ascii", "backslashreplace").lower()
+        if generation is not None and resolution.cacheable:
+            entry = (wire[2:], qname, query.qtype, rcode, resolution.answered_by)
+            self.packet_cache.put(ctx.transport, ctx.recursion_allowed, generation, data[2:], entry)
+        if self.on_answer is not None:
+            duration = time.perf_counter() - started if started is not None else 0.0
+            self.on_answer(ctx, qname, query.qtype, rcode, resolution.answered_by, duration)
+
+    def _limit(self, query, transport: str) -> int:
+        """The largest answer the client can take: RFC 6891 section 6.2.5 for UDP."""
+        if transport != "udp":
+            return 65535
+        if query.edns is None:
+            return 512
+        return min(max(query.edns.udp_size, 512), self.edns_udp_size)
+
+    def _chaos(self, query) -> Resolution:
+        """CHAOS TXT version.bind and friends, as Knot answers them: TTL 0, no AA."""
+        key = CHAOS_NAMES.get(query.qname.lower())
+        text = self.values.get(key, "") if key else ""
+        if query.qtype != dns.TXT or not text:
+            return Resolution(rcode=dns.EREFUSED, answered_by="refused")
+        record = dns.RRHeader(query.qname, dns.TXT, dns.CH, 0, dns.Record_TXT(text.encode("utf-8")[:255]))
+        return Resolution(answer=[record], answered_by="authoritative")
+
+
+def _query_case(records: list, qname: bytes) -> list:
+    """Records owned by the question name, renamed to the case the client asked in (as Knot does)."""
+    lower = qname.lower()
+    if qname == lower:
+        return records
+    out = []
+    for record in records:
+        if record.name.name.lower() == lower:
+            record = dns.RRHeader(qname, record.type, record.cls, record.ttl, record.payload, record.auth)
+        out.append(record)
+    return out
+
+
+def _question_if_parsable(data: bytes, qdcount: int) -> bytes:
+    """The first question as wire bytes, or nothing when there is none or it does not read."""
+    if qdcount < 1:
+        return b""
+    try:
+        labels, qtype, qclass, _ = edns.parse_question(data)
+    except (edns.MalformedQuery, ValueError):
+        return b""
+    return edns.question_wire(labels, qtype, qclass)
+
+
+class DNSDatagramProtocol(dns.DNSDatagramProtocol):
+    """
+    DNS over UDP, with the packet-cache hit done right here: one dict lookup, one concat, sendto.
+
+    Everything else (misses, rate-limited clients, first queries from a client) goes to
+    L{DNSServerFactory.handle}.
+    """
+
+    noisy = False
+
+    def startProtocol(self) -> None:
+        dns.DNSDatagramProtocol.startProtocol(self)
+        self._sendto = self.transport.socket.sendto
+
+    def datagramReceived(self, data: bytes, addr) -> None:
+        factory = self.controller
+        try:
+            host = addr[0]
+            allow = factory.allow_query
+            allowed = allow is None or allow(host)
+            ctx = factory.udp_contexts.get(host)
+            if allowed and ctx is not None:
+                cache = factory.packet_cache
+                if cache.generation == factory.index.generation:
+                    entry = factory.udp_tables[ctx.recursion_allowed].get(data[2:])
+                    if entry is not None:
+                        cache.hits += 1
+                        try:
+                            self._sendto(data[:2] + entry[0], addr)
+                        except OSError:
+                            return
+                        hook = factory.on_answer
+                        if hook is not None:
+                            hook(ctx, entry[1], entry[2], entry[3], entry[4], 0.0)
+                        return
+            factory.handle(data, addr, "udp", lambda wire: self._send(wire, addr), allowed)
+        except Exception:
+            _log.failure("answering a udp query from {client}", client=addr[0])
+
+    def _send(self, wire: bytes, addr) -> None:
+        try:
+            self._sendto(wire, addr)
+        except OSError as e:
+            _log.debug("udp send to {client} failed: {error}", client=addr[0], error=e)

@@ -1,0 +1,237 @@
+# -*- test-case-name: tests.test_server -*-
+"""
+The only assembler: database, zone index, resolver chains, server factory and listeners as one service.
+
+twistd (L{dnsops.tap}), C{dnsops start} and C{dns.tac} all call L{make_service}, so the three
+ways to run the server cannot differ. Start order: the database is opened (and created), every
+zone is loaded, then the listeners bind; stop order is the reverse, so no query is accepted
+that cannot be answered and the query log is flushed last.
+"""
+
+import os
+import secrets
+
+from twisted.application import service
+from twisted.internet import task
+from twisted.logger import Logger
+from twisted.web.server import Site
+
+import dnsops
+from dnsops import config
+from dnsops.resolvers.authority import AuthorityResolver
+from dnsops.resolvers.blocklist import Blocklist, BlocklistResolver
+from dnsops.resolvers.cache import Cache, CachingResolver
+from dnsops.resolvers.chain import build_chains
+from dnsops.resolvers.ratelimit import RateLimiter
+from dnsops.resolvers.upstream import UpstreamResolver, read_upstreams
+from dnsops.server.factory import DNSDatagramProtocol, DNSServerFactory
+from dnsops.server.listeners import ListeningService
+from dnsops.server.packetcache import PacketCache
+from dnsops.server.tcplimits import ConnectionTable, DNSStreamFactory
+from dnsops.store import config as stored_config
+from dnsops.store import db
+from dnsops.zoneindex.follower import ZoneFollower
+from dnsops.zoneindex.index import ZoneIndex
+
+_log = Logger()
+
+RELOAD_INTERVAL = 0.5
+
+
+def ensure_api_token(conn) -> str:
+    """The stored C{api_token}; made once (never rotated) when the database has none."""
+    with db.transaction(conn):
+        token = stored_config.get(conn, "api_token")
+        if not token:
+            token = secrets.token_urlsafe(32)
+            stored_config.set(conn, "api_token", token)
+    return token
+
+
+def make_api_resource(deps):
+    """The HTTP resource served on the API port: the Klein app of L{dnsops.api.app}."""
+    from dnsops.api.app import make_api
+
+    return make_api(deps).resource()
+
+
+def _web_root() -> str | None:
+    root = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(dnsops.__file__))), "web")
+    return root if os.path.isdir(root) else None
+
+
+class DNSOpsService(service.MultiService):
+    """
+    The running server: its parts are children; this logs the token and dashboard once bound.
+
+    @ivar factory: the L{DNSServerFactory} (tests and the API read its packet cache).
+    @ivar dns: the L{ListeningService} of the DNS listeners; C{dns.port_number} is the port.
+    @ivar api: the L{ListeningService} of the API, or None.
+    """
+
+    factory: DNSServerFactory
+    dns: ListeningService
+    api: ListeningService | None = None
+    token: str = ""
+
+    def privilegedStartService(self) -> None:
+        service.MultiService.privilegedStartService(self)
+
+    def startService(self) -> None:
+        service.MultiService.startService(self)
+        _log.info("API token: {token}", token=self.token)
+        if self.api is not None and self.api.listeners:
+            listener = self.api.listeners[0]
+            host = listener.host
+            if host in ("0.0.0.0", "::"):
+                host = "127.0.0.1" if host == "0.0.0.0" else "::1"
+            shown = f"[{host}]" if ":" in host else host
+            _log.info("dashboard at http://{host}:{port}/", host=shown, port=listener.number)
+
+    def stopService(self):
+        stopping = service.MultiService.stopService(self)
+        deps = getattr(self, "api_deps", None)
+        if deps is not None:
+            stopping.addBoth(lambda result: (deps.close(), result)[1])
+        return stopping
+
+    def listener_status(self) -> dict:
+        """C{{"dns udp 127.0.0.1:53": True, ...}} for C{/health}."""
+        status = {}
+        for part in (self.dns, self.api):
+            if part is not None:
+                for listener in part.listeners:
+                    status[f"{listener.label} {listener.address}"] = listener.port is not None
+        return status
+
+
+class _Reloader(service.Service):
+    """Re-read the blocklist and upstream tables twice a second; their changes drop the packet cache."""
+
+    def __init__(self, db_path: str, clock, blocklist, upstream, packet_cache) -> None:
+        self.db_path = db_path
+        self.clock = clock
+        self.blocklist = blocklist
+        self.upstream = upstream
+        self.packet_cache = packet_cache
+        self._conn = None
+        self._loop = None
+
+    def startService(self) -> None:
+        service.Service.startService(self)
+        self._conn = db.connect(self.db_path)
+        self._loop = task.LoopingCall(self.reload)
+        self._loop.clock = self.clock
+        self._loop.start(RELOAD_INTERVAL, now=False)
+
+    def reload(self) -> None:
+        try:
+            if self.blocklist.reload_if_changed(self._conn):
+                self.packet_cache.clear()
+            self.upstream.reload_if_changed(self._conn)
+        except Exception:
+            _log.failure("reloading the blocklist and upstreams failed")
+
+    def stopService(self) -> None:
+        service.Service.stopService(self)
+        if self._loop is not None and self._loop.running:
+            self._loop.stop()
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+
+def make_service(options, reactor=None) -> DNSOpsService:
+    """
+    Build the whole server from L{dnsops.tap.Options} (or a dict with the same keys).
+
+    Opens the database (creating it, with schema and default upstreams, when missing) and loads
+    every zone before returning, so the first query after the listeners bind is answered.
+    """
+    if reactor is None:
+        from twisted.internet import reactor
+    from twisted.internet.threads import deferToThread
+
+    from dnsops.metrics import Metrics
+    from dnsops.querylog import QueryLogWriter, Stats
+
+    db_path = options.get("db") or db.default_path()
+    conn = db.connect(db_path)
+    try:
+        token = ensure_api_token(conn)
+        stored = stored_config.all(conn)
+        values = config.effective(stored)
+        blocklist = Blocklist()
+        blocklist.reload(conn)
+        upstreams = read_upstreams(conn)
+    finally:
+        conn.close()
+
+    index = ZoneIndex()
+    packet_cache = PacketCache()
+    cache = Cache(reactor, capacity=values["cache_size"], serve_stale_max=values["serve_stale_max"])
+    stats = Stats(reactor)
+    upstream = UpstreamResolver(reactor, upstreams=upstreams, timeout=values["upstream_timeout"], stats=stats)
+    chains = build_chains(AuthorityResolver(index), BlocklistResolver(blocklist), CachingResolver(upstream, cache))
+    limiter = RateLimiter(values["rate_limit_per_sec"], values["rate_limit_burst"], clock=reactor)
+    querylog = QueryLogWriter(lambda: db.connect(db_path), stats, clock=reactor,
+                              size=values["query_log_size"], in_thread=deferToThread)
+    metrics = Metrics(reactor, stats=stats, cache=cache, packet_cache=packet_cache,
+                      upstream_status=upstream.status_rows)
+
+    def on_answer(ctx, qname, qtype, rcode, answered_by, duration):
+        querylog.log(ctx.client, ctx.transport, qname, qtype, rcode, answered_by, duration * 1000)
+
+    factory = DNSServerFactory(chains, index, stored, packet_cache, allow_query=None,
+                               on_answer=on_answer, clock=reactor)
+    connections = ConnectionTable(reactor)
+
+    def on_config(new: dict) -> None:
+        factory.apply_config(new)
+        current = factory.values
+        limiter.configure(current["rate_limit_per_sec"], current["rate_limit_burst"])
+        factory.allow_query = limiter.allow if limiter.enabled else None
+        cache.resize(current["cache_size"])
+        cache.serve_stale_max = current["serve_stale_max"]
+        upstream.timeout = current["upstream_timeout"]
+        querylog.size = current["query_log_size"]
+        connections.configure(current["tcp_max_connections"], current["tcp_idle_timeout"])
+
+    def on_control(command: str) -> None:
+        if command == "flush-cache":
+            cache.flush()
+            packet_cache.clear()
+        else:
+            _log.warn("unknown control command {command!r}", command=command)
+
+    on_config(stored)
+    follower = ZoneFollower(db_path, index, clock=reactor, on_config=on_config, on_control=on_control)
+    follower.load_now()
+
+    top = DNSOpsService()
+    top.token = token
+    top.factory = factory
+    top.packet_cache = packet_cache
+    top.index = index
+    top.connections = connections
+    querylog.setServiceParent(top)
+    follower.setServiceParent(top)
+    _Reloader(db_path, reactor, blocklist, upstream, packet_cache).setServiceParent(top)
+    interfaces = options.get("interface") or None
+    top.dns = ListeningService(reactor, interfaces, int(options.get("port", 53)),
+                               udp=lambda: DNSDatagramProtocol(factory),
+                               stream=DNSStreamFactory(factory, connections, "tcp"))
+    top.dns.setServiceParent(top)
+    if options.get("api-port") is not None and int(options["api-port"]) >= 0:
+        from dnsops.api.app import ApiDeps
+
+        deps = ApiDeps(db_path=db_path, clock=reactor, stats=stats, cache=cache,
+                       upstream_status=lambda: {row["id"]: row for row in upstream.status_rows()},
+                       listeners=top.listener_status, metrics=metrics, web_root=_web_root())
+        site = Site(make_api_resource(deps))
+        site.noisy = False
+        top.api = ListeningService(reactor, interfaces, int(options["api-port"]), stream=site,
+                                   labels=("", "api http"))
+        top.api.setServiceParent(top)
+        top.api_deps = deps
+    return top

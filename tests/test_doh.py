@@ -1,0 +1,220 @@
+"""
+Tests for L{dnsops.server.doh}: DNS over HTTPS (RFC 8484) and the JSON form.
+
+A real server answers; its DoH site is behind TLS with a certificate from the test CA of
+L{tests.test_tls}, on 127.0.0.1 port 0. dnspython (with httpx and h2), httpx itself and
+kdig are the clients.
+"""
+
+import base64
+import shutil
+import subprocess
+
+import dns.message
+import dns.query
+import dns.rcode
+import httpx2 as httpx
+
+from twisted.internet import defer, reactor
+from twisted.internet.threads import deferToThread
+from twisted.protocols.tls import TLSMemoryBIOFactory
+from twisted.trial.unittest import SkipTest, SynchronousTestCase, TestCase
+
+from dnsops.server.doh import ALPN, doh_site, json_query, min_ttl
+from dnsops.server.tcplimits import ConnectionTable, GuardedFactory
+from dnsops.server.tls import ReloadableServerTLS
+from tests import dnsquery
+from tests.harness import start_server
+from tests.test_dot import same_answer
+from tests.test_server import make_zone_db
+from tests.test_tls import issue, make_ca
+
+TIMEOUT = 3.0
+
+
+def doh_query(port: int, name: str, rdtype: str, cafile: str, post: bool, http2: bool) -> dns.message.Message:
+    """One query over DoH with dnspython (blocking)."""
+    version = dns.query.HTTPVersion.H2 if http2 else dns.query.HTTPVersion.H1
+    message = dnsquery.make(name, rdtype, flags="RD")
+    message.id = 0
+    return dns.query.https(message, "127.0.0.1", port=port, timeout=TIMEOUT, verify=cafile,
+                           post=post, http_version=version)
+
+
+def http(port: int, cafile: str, method: str, path: str, http2: bool = False, **kw) -> httpx.Response:
+    """One HTTPS request with httpx (blocking)."""
+    with httpx.Client(verify=cafile, http2=http2, http1=not http2, timeout=TIMEOUT) as client:
+        return client.request(method, f"https://127.0.0.1:{port}{path}", **kw)
+
+
+class DoHTestCase(TestCase):
+    """A real server with a DoH listener of its own factory on a free port."""
+
+    def setUp(self) -> None:
+        self.db_path = self.mktemp()
+        make_zone_db(self.db_path)
+        self.server = start_server(self, self.db_path)
+        directory = self.mktemp()
+        self.ca = make_ca(directory)
+        cert, key = issue(directory, self.ca, names=("dns.test",), ips=("127.0.0.1",))
+        self.cafile = self.ca[0]
+        self.table = ConnectionTable(reactor, max_connections=50, idle_timeout=10.0)
+        tls = TLSMemoryBIOFactory(ReloadableServerTLS(cert, key, ALPN), False, doh_site(self.server.factory))
+        listening = reactor.listenTCP(0, GuardedFactory(tls, self.table), interface="127.0.0.1")
+        self.addCleanup(listening.stopListening)
+        self.addCleanup(self.table.abort_all)
+        self.port = listening.getHost().port
+
+    def request(self, method: str, path: str, http2: bool = False, **kw):
+        return deferToThread(http, self.port, self.cafile, method, path, http2, **kw)
+
+
+class DoHAnswerTests(DoHTestCase):
+    """DoH and UDP agree, in every form."""
+
+    @defer.inlineCallbacks
+    def test_same_answers_as_udp(self) -> None:
+        """If a question is asked over UDP and over DoH by GET and POST on HTTP/1.1 and HTTP/2, then every answer is the same."""
+        for name in ("www.example.com", "nope.example.com"):
+            over_udp = yield dnsquery.query(self.server.port, name, "A", flags="RD")
+            for post in (True, False):
+                for http2 in (False, True):
+                    over_doh = yield deferToThread(doh_query, self.port, name, "A", self.cafile, post, http2)
+                    self.assertTrue(same_answer(over_udp, over_doh), f"{name} post={post} h2={http2}")
+
+    @defer.inlineCallbacks
+    def test_http2_negotiated(self) -> None:
+        """If the client offers h2 by ALPN, then the answer comes over HTTP/2."""
+        wire = dnsquery.make("www.example.com").to_wire()
+        response = yield self.request("POST", "/dns-query", http2=True, content=wire,
+                                      headers={"content-type": "application/dns-message"})
+        self.assertEqual(response.http_version, "HTTP/2")
+        self.assertEqual(response.status_code, 200)
+
+    @defer.inlineCallbacks
+    def test_cache_control_from_ttl(self) -> None:
+        """If the answer's records have TTL 3600, then Cache-Control says max-age=3600."""
+        wire = dnsquery.make("www.example.com").to_wire()
+        encoded = base64.urlsafe_b64encode(wire).rstrip(b"=").decode()
+        response = yield self.request("GET", f"/dns-query?dns={encoded}")
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response.headers["content-type"], "application/dns-message")
+        self.assertEqual(response.headers["cache-control"], "max-age=3600")
+        self.assertEqual(dns.message.from_wire(response.content).answer[0].ttl, 3600)
+
+    @defer.inlineCallbacks
+    def test_counted_as_doh(self) -> None:
+        """If a query comes over DoH, then the query-log hook sees protocol doh."""
+        seen = []
+        hook = self.server.factory.on_answer
+        self.server.factory.on_answer = lambda ctx, *rest: (seen.append(ctx.transport), hook(ctx, *rest))
+        yield deferToThread(doh_query, self.port, "www.example.com", "A", self.cafile, True, False)
+        self.assertEqual(seen, ["doh"])
+
+    @defer.inlineCallbacks
+    def test_json_form(self) -> None:
+        """If the JSON form is asked at /resolve and at /dns-query, then both give the answer as JSON."""
+        for path in ("/resolve?name=www.example.com&type=A", "/dns-query?name=www.example.com&type=1"):
+            response = yield self.request("GET", path, headers={"accept": "application/dns-json"})
+            self.assertEqual(response.status_code, 200, response.text)
+            self.assertEqual(response.headers["content-type"], "application/dns-json")
+            body = response.json()
+            self.assertEqual(body["Status"], 0)
+            self.assertEqual(body["Question"], [{"name": "www.example.com.", "type": 1}])
+            self.assertEqual(body["Answer"], [{"name": "www.example.com.", "type": 1, "TTL": 3600, "data": "192.0.2.10"}])
+
+    @defer.inlineCallbacks
+    def test_json_nxdomain_carries_soa(self) -> None:
+        """If the JSON form asks for a missing name, then Status is 3 and the SOA is in Authority."""
+        response = yield self.request("GET", "/resolve?name=nope.example.com&type=MX")
+        body = response.json()
+        self.assertEqual(body["Status"], 3)
+        self.assertEqual(body["Authority"][0]["type"], 6)
+        self.assertTrue(body["Authority"][0]["data"].startswith("ns1.example.com. admin.example.com. "))
+
+    @defer.inlineCallbacks
+    def test_kdig_https(self) -> None:
+        """If kdig asks with +https, then it gets the authoritative answer."""
+        if shutil.which("kdig") is None:
+            raise SkipTest("kdig is not installed")
+        out = yield deferToThread(
+            subprocess.run,
+            ["kdig", "@127.0.0.1", "-p", str(self.port), "+https", f"+tls-ca={self.cafile}",
+             "+short", "+timeout=3", "+retry=0", "www.example.com", "A"],
+            capture_output=True, text=True, timeout=10,
+        )
+        if "unsupported" in out.stderr.lower() or "invalid" in out.stderr.lower():
+            raise SkipTest(f"this kdig has no DoH: {out.stderr.strip()}")
+        self.assertEqual(out.stdout.strip(), "192.0.2.10", out.stderr)
+
+
+class DoHErrorTests(DoHTestCase):
+    """Bad requests get HTTP errors, not DNS ones."""
+
+    @defer.inlineCallbacks
+    def test_wrong_content_type(self) -> None:
+        """If a POST is not application/dns-message, then the answer is 415."""
+        response = yield self.request("POST", "/dns-query", content=b"{}", headers={"content-type": "application/json"})
+        self.assertEqual(response.status_code, 415)
+        self.assertIn("application/json", response.json()["error"])
+
+    @defer.inlineCallbacks
+    def test_short_body(self) -> None:
+        """If the body is shorter than a DNS header, then the answer is 400."""
+        response = yield self.request("POST", "/dns-query", content=b"\0\1",
+                                      headers={"content-type": "application/dns-message"})
+        self.assertEqual(response.status_code, 400)
+
+    @defer.inlineCallbacks
+    def test_bad_base64(self) -> None:
+        """If the dns parameter is not base64url, then the answer is 400."""
+        response = yield self.request("GET", "/dns-query?dns=%21%21%21")
+        self.assertEqual(response.status_code, 400)
+
+    @defer.inlineCallbacks
+    def test_no_parameter(self) -> None:
+        """If a GET has neither dns nor name, then the answer is 400."""
+        response = yield self.request("GET", "/dns-query")
+        self.assertEqual(response.status_code, 400)
+
+    @defer.inlineCallbacks
+    def test_json_bad_name(self) -> None:
+        """If the JSON form's name is invalid, then the answer is 400 naming it."""
+        response = yield self.request("GET", "/resolve?name=" + "a" * 70 + ".example.com")
+        self.assertEqual(response.status_code, 400)
+        self.assertIn("invalid name", response.json()["error"])
+
+    @defer.inlineCallbacks
+    def test_malformed_message_gets_formerr(self) -> None:
+        """If the body is a broken DNS message with a readable header, then the DNS answer is FORMERR inside a 200."""
+        wire = dnsquery.make("www.example.com").to_wire()[:20]
+        response = yield self.request("POST", "/dns-query", content=wire,
+                                      headers={"content-type": "application/dns-message"})
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response.content[3] & 0xF, dns.rcode.FORMERR)
+
+
+class WireHelperTests(SynchronousTestCase):
+    """The pure helpers."""
+
+    def test_min_ttl(self) -> None:
+        """If the answer has TTLs 300 and 60, then max-age is 60; with no records, 0."""
+        message = dns.message.make_response(dns.message.make_query("a.example.com", "A"))
+        message.answer.append(dns.rrset.from_text("a.example.com.", 300, "IN", "A", "192.0.2.1"))
+        message.authority.append(dns.rrset.from_text("example.com.", 60, "IN", "NS", "ns.example.com."))
+        self.assertEqual(min_ttl(message.to_wire()), 60)
+        empty = dns.message.make_response(dns.message.make_query("a.example.com", "A"))
+        self.assertEqual(min_ttl(empty.to_wire()), 0)
+
+    def test_json_query(self) -> None:
+        """If the JSON form asks for an IDN with type MX and cd=1, then the wire query has the A-label, MX, RD and CD."""
+        wire = json_query({b"name": ["bücher.example".encode()], b"type": [b"MX"], b"cd": [b"1"]})
+        message = dns.message.from_wire(wire)
+        self.assertEqual(message.question[0].name.to_text(), "xn--bcher-kva.example.")
+        self.assertEqual(message.question[0].rdtype, dns.rdatatype.MX)
+        self.assertTrue(message.flags & dns.flags.RD and message.flags & dns.flags.CD)
+
+
+import dns.flags  # noqa: E402
+import dns.rdatatype  # noqa: E402
+import dns.rrset  # noqa: E402
