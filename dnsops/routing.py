@@ -72,6 +72,7 @@ class CountryReader:
     def __init__(self, path: str) -> None:
         import maxminddb
 
+        self.path = path
         self._reader = maxminddb.open_database(path)
 
     def country(self, ip: str) -> str | None:

@@ -9,15 +9,16 @@ that cannot be answered and the query log is flushed last.
 """
 
 import os
-import secrets
 
 from twisted.application import service
 from twisted.internet import task
+from twisted.internet.threads import deferToThread
 from twisted.logger import Logger
 from twisted.web.server import Site
 
 import dnsops
 from dnsops import config
+from dnsops.api.auth import ensure_api_token
 from dnsops.resolvers.authority import AuthorityResolver
 from dnsops.resolvers.blocklist import Blocklist, BlocklistResolver
 from dnsops.resolvers.cache import Cache, CachingResolver
@@ -38,14 +39,19 @@ _log = Logger()
 RELOAD_INTERVAL = 0.5
 
 
-def ensure_api_token(conn) -> str:
-    """The stored C{api_token}; made once (never rotated) when the database has none."""
-    with db.transaction(conn):
-        token = stored_config.get(conn, "api_token")
-        if not token:
-            token = secrets.token_urlsafe(32)
-            stored_config.set(conn, "api_token", token)
-    return token
+def _geo_reader(path: str, current):
+    """The country reader for C{geoip_db_path}: kept while the path is unchanged, None when unset."""
+    from dnsops.routing import CountryReader
+
+    if not path:
+        return None
+    if current is not None and getattr(current, "path", None) == path:
+        return current
+    try:
+        return CountryReader(path)
+    except Exception as e:
+        _log.warn("geo routing off: cannot open {path}: {error}", path=path, error=e)
+        return None
 
 
 def make_api_resource(deps):
@@ -116,6 +122,7 @@ class _Reloader(service.Service):
         self.packet_cache = packet_cache
         self._conn = None
         self._loop = None
+        self._blocklist_loading = False
 
     def startService(self) -> None:
         service.Service.startService(self)
@@ -126,11 +133,24 @@ class _Reloader(service.Service):
 
     def reload(self) -> None:
         try:
-            if self.blocklist.reload_if_changed(self._conn):
-                self.packet_cache.clear()
+            if not self._blocklist_loading:
+                self._blocklist_loading = True
+                loading = self.blocklist.reload_in_thread(
+                    self._conn, lambda: db.connect(self.db_path), deferToThread
+                )
+                loading.addCallback(self._blocklist_loaded)
+                loading.addErrback(lambda f: _log.failure("reloading the blocklist failed", f))
+                loading.addBoth(self._blocklist_done)
             self.upstream.reload_if_changed(self._conn)
         except Exception:
             _log.failure("reloading the blocklist and upstreams failed")
+
+    def _blocklist_loaded(self, installed: bool) -> None:
+        if installed:
+            self.packet_cache.clear()
+
+    def _blocklist_done(self, _) -> None:
+        self._blocklist_loading = False
 
     def stopService(self) -> None:
         service.Service.stopService(self)
@@ -152,6 +172,7 @@ def make_service(options, reactor=None) -> DNSOpsService:
         from twisted.internet import reactor
     from twisted.internet.threads import deferToThread
 
+    from dnsops.blocklistsources import BlocklistSourceRefresher
     from dnsops.metrics import Metrics
     from dnsops.querylog import QueryLogWriter, Stats
 
@@ -175,7 +196,8 @@ def make_service(options, reactor=None) -> DNSOpsService:
     chains = build_chains(AuthorityResolver(index), BlocklistResolver(blocklist), CachingResolver(upstream, cache))
     limiter = RateLimiter(values["rate_limit_per_sec"], values["rate_limit_burst"], clock=reactor)
     querylog = QueryLogWriter(lambda: db.connect(db_path), stats, clock=reactor,
-                              size=values["query_log_size"], in_thread=deferToThread)
+                              size=values["query_log_size"], in_thread=deferToThread,
+                              on_batch=lambda rows: metrics.observe_rows(rows))
     metrics = Metrics(reactor, stats=stats, cache=cache, packet_cache=packet_cache,
                       upstream_status=upstream.status_rows)
 
@@ -196,11 +218,14 @@ def make_service(options, reactor=None) -> DNSOpsService:
         upstream.timeout = current["upstream_timeout"]
         querylog.size = current["query_log_size"]
         connections.configure(current["tcp_max_connections"], current["tcp_idle_timeout"])
+        index.geo = _geo_reader(current["geoip_db_path"], index.geo)
 
     def on_control(command: str) -> None:
         if command == "flush-cache":
             cache.flush()
             packet_cache.clear()
+        elif command == "reload-blocklist":
+            pass  # the reloader notices blocklist changes itself
         else:
             _log.warn("unknown control command {command!r}", command=command)
 
@@ -217,6 +242,7 @@ def make_service(options, reactor=None) -> DNSOpsService:
     querylog.setServiceParent(top)
     follower.setServiceParent(top)
     _Reloader(db_path, reactor, blocklist, upstream, packet_cache).setServiceParent(top)
+    BlocklistSourceRefresher(lambda: db.connect(db_path), reactor, in_thread=deferToThread).setServiceParent(top)
     interfaces = options.get("interface") or None
     top.dns = ListeningService(reactor, interfaces, int(options.get("port", 53)),
                                udp=lambda: DNSDatagramProtocol(factory),

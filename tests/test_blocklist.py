@@ -2,7 +2,7 @@
 
 import os
 
-from twisted.internet import defer, reactor, task
+from twisted.internet import defer, reactor, task, threads
 from twisted.names import dns, error
 from twisted.trial.unittest import SynchronousTestCase, TestCase
 from twisted.web.resource import Resource
@@ -303,6 +303,20 @@ class SourceRefresherTests(TestCase):
         row = store.get_source(self.conn, self.source["id"])
         self.assertEqual(row["last_error"], "no domains in the downloaded list")
         self.assertEqual(self.blocked(), set())
+
+    @defer.inlineCallbacks
+    def test_reload_in_thread(self):
+        """If the lists change, then reload_in_thread reads them in a thread and installs them once."""
+        matcher = Blocklist()
+        connect = lambda: db.connect(self.path)  # noqa: E731
+        installed = yield matcher.reload_in_thread(self.conn, connect, threads.deferToThread)
+        self.assertTrue(installed)
+        with db.transaction(self.conn):
+            store.block(self.conn, "ads.example.com")
+        installed = yield matcher.reload_in_thread(self.conn, connect, threads.deferToThread)
+        again = yield matcher.reload_in_thread(self.conn, connect, threads.deferToThread)
+        self.assertEqual((installed, again), (True, False))
+        self.assertEqual(matcher.match(b"ads.example.com"), "zero")
 
     @defer.inlineCallbacks
     def test_matcher_sees_refresh(self):

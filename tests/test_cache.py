@@ -1,10 +1,12 @@
 """Tests for L{dnsops.resolvers.cache}: the LRU forwarding cache in front of real upstreams."""
 
 from twisted.internet import defer, reactor, task
-from twisted.names import dns
+from twisted.names import dns, error
 from twisted.trial.unittest import SynchronousTestCase, TestCase
 
+from dnsops.resolvers.blocklist import Blocklist, BlocklistResolver, DomainSet, Snapshot
 from dnsops.resolvers.cache import Cache, CachingResolver, cache_ttl
+from dnsops.resolvers.chain import build_chains
 from dnsops.resolvers.context import QueryContext, Resolution
 from dnsops.resolvers.upstream import Upstream, UpstreamResolver
 from tests.upstreams import SOA, Counting
@@ -154,3 +156,27 @@ class CachingResolverTests(TestCase):
         self.clock.advance(86400)
         failed = yield self.ask()
         self.assertEqual(failed.rcode, dns.ESERVER)
+
+
+class _NoZones:
+    """An authority layer with no zones: every name passes on."""
+
+    def resolve(self, query, ctx):
+        raise error.DomainError(query.name)
+
+
+class ChainWiringTests(TestCase):
+    @defer.inlineCallbacks
+    def test_blocklist_then_cache_then_upstream(self):
+        """If the chain is built from these layers, then blocked names never reach the upstream and others are cached."""
+        server = Counting()
+        upstream = UpstreamResolver(reactor, upstreams=[Upstream(1, "127.0.0.1", server.start(self))])
+        blocklist = Blocklist(Snapshot(blocked=DomainSet({b"ads.example.org"}, set())))
+        chains = build_chains(_NoZones(), BlocklistResolver(blocklist), CachingResolver(upstream, Cache(task.Clock())))
+        blocked = yield defer.maybeDeferred(chains.recursive.resolve, dns.Query(b"ads.example.org", dns.A, dns.IN), CTX)
+        first = yield chains.recursive.resolve(dns.Query(b"www.example.org", dns.A, dns.IN), CTX)
+        second = yield chains.recursive.resolve(dns.Query(b"www.example.org", dns.A, dns.IN), CTX)
+        refused = yield defer.maybeDeferred(chains.local.resolve, dns.Query(b"www.example.org", dns.A, dns.IN), CTX)
+        self.assertEqual([r.answered_by for r in (blocked, first, second, refused)],
+                         ["blocked", "upstream", "cache", "refused"])
+        self.assertEqual(server.count(), 1)

@@ -5,10 +5,15 @@ import json
 import os
 import sys
 
-from twisted.trial.unittest import SynchronousTestCase
+import dns.rcode
+from twisted.internet import defer, reactor, task
+from twisted.trial.unittest import SynchronousTestCase, TestCase
 
 from dnsops.cli import main
 from dnsops.store import db
+from tests import dnsquery
+from tests.harness import start_server
+from tests.upstreams import Counting
 
 ADAWAY = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data", "blocklists", "adaway.hosts")
 
@@ -50,7 +55,7 @@ class PipelineCommandTests(SynchronousTestCase):
     def test_upstream_bad_input(self):
         """If an upstream address, port or id is bad, then one error line names the value."""
         self.assertEqual(self.fails("add-upstream", "dns.google"),
-                         "error: invalid upstream address 'dns.google': expected an IP address\n")
+                         "error: invalid upstream address 'dns.google': expected an IP address or tls://ADDRESS[#NAME]\n")
         self.assertIn("invalid port '70000'", self.fails("add-upstream", "192.0.2.1", "--port", "70000"))
         self.assertEqual(self.fails("delete-upstream", "99"), "error: upstream '99' not found\n")
 
@@ -111,3 +116,61 @@ class PipelineCommandTests(SynchronousTestCase):
         self.addCleanup(conn.close)
         actions = [r[0] for r in conn.execute("SELECT action FROM audit ORDER BY id")]
         self.assertEqual(actions, ["block", "add-upstream"])
+
+
+def _eventually(predicate, timeout: float = 3.0) -> defer.Deferred:
+    """Fire with C{predicate()}'s last value once it is true, or after C{timeout} s (another part of the server polls the database)."""
+    deadline = reactor.seconds() + timeout
+
+    def poll():
+        value = predicate()
+        if value or reactor.seconds() > deadline:
+            return value
+        return task.deferLater(reactor, 0.05, poll)
+
+    return defer.maybeDeferred(poll)
+
+
+class RunningServerTests(TestCase):
+    """The commands against a running server: the CLI changes the database, the server follows."""
+
+    @defer.inlineCallbacks
+    def test_cli_changes_reach_running_server(self):
+        """If the CLI blocks a name, adds an upstream and flushes the cache, then the running server follows within a second or so."""
+        self.patch(sys, "stdout", io.StringIO())
+        path = self.mktemp()
+        upstream = Counting()
+        upstream_port = upstream.start(self)
+        conn = db.connect(path)
+        self.addCleanup(conn.close)
+        with db.transaction(conn):
+            conn.execute("DELETE FROM upstreams")
+        server = start_server(self, path)
+
+        failed = yield dnsquery.query(server.port, "www.example.org", "A", use_edns=None)
+        self.assertEqual(dns.rcode.to_text(failed.rcode()), "SERVFAIL")
+
+        self.assertEqual(main(["add-upstream", "127.0.0.1", "--port", str(upstream_port), "--db", path]), 0)
+        self.assertEqual(main(["block", "ads.example.org", "--db", path]), 0)
+
+        answer = None
+        for _ in range(30):
+            answer = yield dnsquery.query(server.port, "www.example.org", "A", use_edns=None)
+            if answer.answer:
+                break
+            yield task.deferLater(reactor, 0.1, lambda: None)
+        self.assertEqual(answer.answer[0][0].address, "192.0.2.1")
+        again = yield dnsquery.query(server.port, "www.example.org", "A", use_edns=None)
+        self.assertEqual(again.answer[0][0].address, "192.0.2.1")
+        self.assertEqual(upstream.count(), 1)
+
+        blocked = yield dnsquery.query(server.port, "ads.example.org", "A", use_edns=None)
+        self.assertEqual(blocked.answer[0][0].address, "0.0.0.0")
+
+        self.assertEqual(main(["flush-cache", "--db", path]), 0)
+        yield _eventually(lambda: conn.execute("SELECT count(*) FROM control WHERE command = 'flush-cache' AND done = 1").fetchone()[0])
+        yield dnsquery.query(server.port, "www.example.org", "A", use_edns=None)
+        self.assertEqual(upstream.count(), 2)
+
+        logged = yield _eventually(lambda: conn.execute("SELECT count(*) FROM query_log WHERE answered_by = 'blocked'").fetchone()[0])
+        self.assertEqual(logged, 1)

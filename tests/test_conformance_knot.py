@@ -120,10 +120,6 @@ class Difference:
     reference: object
     candidate: object
 
-    def __str__(self) -> str:
-        return (f"{self.probe.describe()}: {self.field}\n"
-                f"    knot:   {_show(self.reference)}\n    dnsops: {_show(self.candidate)}")
-
 
 def _show(value: object) -> str:
     if isinstance(value, frozenset):

@@ -291,6 +291,9 @@ class ScreenshotTests(DashboardTestCase):
         self.rest("POST", "/api/allowlist", {"domain": "good.ads.example.net"})
         self.rest("POST", "/api/keys", {"name": "ci-deploy", "scope": "write"})
         self.rest("POST", "/api/keys", {"name": "grafana", "scope": "read"})
+        self.assertEqual(self.answer_within("old.example.com", "A"), [])
+        self.assertEqual(self.answer_within("mail.example.com", "A"), ["192.0.2.25"])
+        self.assertEqual(self.answer_within("ads.example.net", "A"), ["0.0.0.0"])
         for name, rtype in [("www.example.com", "A"), ("www.example.com", "AAAA"),
                             ("example.com", "MX"), ("ads.example.net", "A"),
                             ("nope.example.com", "A"), ("blog.example.com", "A"),

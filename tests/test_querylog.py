@@ -44,12 +44,22 @@ class QueryLogWriterTests(WriterTestCase, SynchronousTestCase):
              "rcode": "NOERROR", "answered_by": "upstream", "duration_ms": 1.25},
         )
 
-    def test_full_batch_written_without_waiting_for_the_interval(self):
-        """If 500 rows are waiting, then they are written at the next reactor turn."""
-        writer = self.make_writer()
+    def test_full_backlog_written_without_waiting_for_the_interval(self):
+        """If max_pending rows are waiting, then they are written at the next reactor turn."""
+        writer = self.make_writer(max_pending=500)
         self.log(writer, 500)
         self.clock.advance(0)
         self.assertEqual(self.rows(), 500)
+
+    def test_only_the_newest_cap_rows_of_a_batch_are_written(self):
+        """If a batch holds more rows than query_log_size, then only its newest cap rows are written."""
+        writer = self.make_writer(size=50)
+        self.log(writer, 40, name="old.example.com")
+        self.log(writer, 50, name="new.example.com")
+        self.clock.advance(1)
+        self.assertEqual(self.rows(), 50)
+        names = {e["name"] for e in store.recent(self.conn, limit=100)[0]}
+        self.assertEqual(names, {"new.example.com"})
 
     def test_table_stays_under_cap(self):
         """If more rows than query_log_size are logged, then only the newest cap rows remain."""
@@ -72,7 +82,7 @@ class QueryLogWriterTests(WriterTestCase, SynchronousTestCase):
 
     def test_backlog_is_bounded(self):
         """If far more rows wait than max_pending, then the oldest are dropped and counted."""
-        writer = self.make_writer(max_pending=1000, batch_size=10**9)
+        writer = self.make_writer(max_pending=1000)
         self.log(writer, 1500)
         self.assertEqual(len(writer.pending), 1000)
         self.assertEqual(writer.dropped, 500)
@@ -104,6 +114,8 @@ class QueryLogWriterTests(WriterTestCase, SynchronousTestCase):
         self.assertEqual(snapshot["top_blocked"], [{"name": "ads.example.com", "count": 2}])
         self.clock.advance(5)
         self.assertEqual(self.stats.snapshot()["uptime"], 6)
+        blocked, total = store.recent(self.conn, answered_by="blocked", client="192.0.2.9")
+        self.assertEqual((total, blocked[0]["name"]), (2, "ads.example.com"))
         last = store.recent(self.conn, limit=1)[0][0]
         self.assertEqual((last["type"], last["rcode"]), ("AAAA", "NXDOMAIN"))
 

@@ -1,8 +1,6 @@
 # -*- test-case-name: tests.test_api_logs -*-
 """REST for the query log: the newest answered queries first, filtered."""
 
-import inspect
-
 from dnsops.api.app import Api, Call
 from dnsops.api.openapi import page_of
 from dnsops.api.request import PAGE
@@ -28,26 +26,6 @@ def add_routes(api: Api) -> None:
     def logs(call: Call) -> dict:
         q = call.query
         filters = {k: q[k] for k in ("client", "name", "answered_by") if q.get(k)}
-        if filters and not _STORE_FILTERS:
-            items, total = _filtered(call.conn, q["limit"], q.get("offset") or 0, filters)
-        else:
-            items, total = querylog.recent(call.conn, q["limit"], q.get("offset") or 0,
-                                           **filters)
+        items, total = querylog.recent(call.conn, q["limit"], q.get("offset") or 0, **filters)
         return {"items": items, "total": total}
 
-
-#: Whether L{querylog.recent} takes the filters itself (then the fallback below goes).
-_STORE_FILTERS = "answered_by" in inspect.signature(querylog.recent).parameters
-
-
-def _filtered(conn, limit: int, offset: int, filters: dict) -> tuple[list[dict], int]:
-    """Newest matching entries and their count, until L{querylog.recent} filters itself."""
-    where = " WHERE " + " AND ".join(f"{column} = ?" for column in filters)
-    params = list(filters.values())
-    total = conn.execute("SELECT count(*) FROM query_log" + where, params).fetchone()[0]
-    rows = conn.execute(
-        f"SELECT {', '.join(querylog.COLUMNS)} FROM query_log{where}"
-        " ORDER BY id DESC LIMIT ? OFFSET ?",
-        [*params, limit, offset],
-    ).fetchall()
-    return [dict(zip(querylog.COLUMNS, row)) for row in rows], total

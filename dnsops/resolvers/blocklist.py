@@ -11,6 +11,7 @@ reload (in a thread, if the caller likes) never shows a half-built list to a que
 import sqlite3
 from dataclasses import dataclass, field
 
+from twisted.internet import defer
 from twisted.names import dns, error
 
 from dnsops.resolvers.context import QueryContext, Resolution
@@ -92,6 +93,7 @@ class Blocklist:
 
     def __init__(self, snapshot: Snapshot | None = None) -> None:
         self.snapshot = snapshot or Snapshot()
+        self._loading = False
 
     def match(self, name: bytes) -> str | None:
         """C{zero}, C{nxdomain}, or None when C{name} (lower case) is not blocked or is allowed."""
@@ -117,6 +119,38 @@ class Blocklist:
             return False
         self.reload(conn)
         return True
+
+    def reload_in_thread(self, conn: sqlite3.Connection, connect, in_thread) -> defer.Deferred:
+        """
+        L{reload_if_changed} for the server: the cheap check here, the read in a thread.
+
+        A million entries take a couple of seconds to read, which the reactor must not wait
+        for; queries keep using the old snapshot until the new one is installed. At most one
+        read runs at a time.
+
+        @param connect: opens the thread's own connection (closed after the read).
+        @param in_thread: C{in_thread(f) -> Deferred}, e.g. C{threads.deferToThread}.
+        @return: a Deferred firing with whether a new snapshot was installed.
+        """
+        if self._loading or not self.changed(conn):
+            return defer.succeed(False)
+        self._loading = True
+
+        def read() -> Snapshot:
+            thread_conn = connect()
+            try:
+                return load(thread_conn)
+            finally:
+                thread_conn.close()
+
+        def done(result):
+            self._loading = False
+            if isinstance(result, Snapshot):
+                self.install(result)
+                return True
+            return result
+
+        return in_thread(read).addBoth(done)
 
     def __len__(self) -> int:
         blocked = self.snapshot.blocked

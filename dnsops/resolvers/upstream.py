@@ -17,13 +17,10 @@ from dataclasses import dataclass
 
 from twisted.internet import defer, endpoints, protocol
 from twisted.internet.error import TimeoutError
-from twisted.logger import Logger
 from twisted.names import dns
 from twisted.protocols.basic import Int16StringReceiver
 
 from dnsops.resolvers.context import QueryContext, Resolution
-
-_log = Logger()
 
 #: The EDNS payload size we offer upstreams (DNS Flag Day 2020), so few answers need TCP.
 EDNS_SIZE = 1232

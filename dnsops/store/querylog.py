@@ -36,12 +36,16 @@ def trim(conn: sqlite3.Connection, cap: int) -> None:
         conn.execute("DELETE FROM query_log WHERE id <= ?", (newest - cap,))
 
 
-def recent(conn: sqlite3.Connection, limit: int = 100, offset: int = 0) -> tuple[list[dict], int]:
-    """The newest entries first, as the contract's query-log objects, and the total."""
-    total = conn.execute("SELECT count(*) FROM query_log").fetchone()[0]
+def recent(conn: sqlite3.Connection, limit: int = 100, offset: int = 0, client: str | None = None,
+           name: str | None = None, answered_by: str | None = None) -> tuple[list[dict], int]:
+    """The newest entries first, as the contract's query-log objects, and the matching total."""
+    filters = {k: v for k, v in (("client", client), ("name", name), ("answered_by", answered_by)) if v}
+    where = (" WHERE " + " AND ".join(f"{column} = ?" for column in filters)) if filters else ""
+    params = list(filters.values())
+    total = conn.execute("SELECT count(*) FROM query_log" + where, params).fetchone()[0]
     rows = conn.execute(
-        f"SELECT {', '.join(COLUMNS)} FROM query_log ORDER BY id DESC LIMIT ? OFFSET ?",
-        (limit, offset),
+        f"SELECT {', '.join(COLUMNS)} FROM query_log{where} ORDER BY id DESC LIMIT ? OFFSET ?",
+        [*params, limit, offset],
     ).fetchall()
     return [dict(zip(COLUMNS, row)) for row in rows], total
 

@@ -9,7 +9,7 @@ function s(tag, attrs = {}, text) {
   return el;
 }
 
-const W = 600;
+let W = 600;
 const H = 180;
 const PAD = {left: 40, right: 8, top: 10, bottom: 22};
 
@@ -45,14 +45,15 @@ function frame(svg, maxY, t0, t1, label) {
   svg.setAttribute("aria-label", label);
 }
 
-function base(label) {
-  return s("svg", {viewBox: `0 0 ${W} ${H}`, class: "chart", role: "img",
-    preserveAspectRatio: "none", "aria-label": label});
+/** The SVG, as wide in user units as its box is in pixels, so text is never stretched. */
+function base(label, width) {
+  W = Math.max(Math.round(width || 600), 200);
+  return s("svg", {viewBox: `0 0 ${W} ${H}`, class: "chart", role: "img", "aria-label": label});
 }
 
 /** Queries per second as a line over [t0, t1]; points: [{t, qps}]. */
-export function lineChart(points, t0, t1, label) {
-  const svg = base(label);
+export function lineChart(points, t0, t1, label, width) {
+  const svg = base(label, width);
   const maxY = niceMax(Math.max(0, ...points.map((p) => p.qps)));
   frame(svg, maxY, t0, t1, label);
   const plotW = W - PAD.left - PAD.right;
@@ -75,8 +76,8 @@ export function lineChart(points, t0, t1, label) {
 }
 
 /** Answer kinds as stacked bars, one per point; kinds: [name], points: [{t, [kind]: n}]. */
-export function stackedBars(points, kinds, t0, t1, step, label) {
-  const svg = base(label);
+export function stackedBars(points, kinds, t0, t1, step, label, width) {
+  const svg = base(label, width);
   const totals = points.map((p) => kinds.reduce((sum, k) => sum + (p[k] || 0), 0));
   const maxY = niceMax(Math.max(0, ...totals));
   frame(svg, maxY, t0, t1, label);
@@ -84,8 +85,8 @@ export function stackedBars(points, kinds, t0, t1, step, label) {
   const plotH = H - PAD.top - PAD.bottom;
   const slots = Math.max(Math.round((t1 - t0) / step), 1);
   const bw = Math.max(plotW / slots - 1, 1);
-  points.forEach((p, i) => {
-    const x = PAD.left + (plotW * (p.t - t0)) / Math.max(t1 - t0, 1);
+  points.forEach((p) => {
+    const x = Math.min(PAD.left + (plotW * (p.t - t0)) / Math.max(t1 - t0, 1), W - PAD.right - bw);
     let top = PAD.top + plotH;
     kinds.forEach((k, ki) => {
       const v = p[k] || 0;
@@ -97,7 +98,6 @@ export function stackedBars(points, kinds, t0, t1, step, label) {
       rect.append(s("title", {}, `${clock(p.t)}  ${k.replace("_", " ")}: ${v}`));
       svg.append(rect);
     });
-    if (!totals[i]) return;
   });
   return svg;
 }

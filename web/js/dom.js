@@ -98,12 +98,13 @@ export function empty(text, ...extra) {
 
 /**
  * A table that turns into cards on a phone: each cell carries its column's label.
- * columns: [{label, cell(row) -> node|text, class}]
+ * columns: [{label, cell(row) -> node|text, class, phone: "hide" | "only"}]
  */
 export function table(columns, rows, opts = {}) {
-  const head = h("tr", {}, columns.map((c) => h("th", {scope: "col", class: c.class}, c.label)));
+  const cls = (c) => [c.class, c.phone ? `phone-${c.phone}` : null].filter(Boolean).join(" ") || null;
+  const head = h("tr", {}, columns.map((c) => h("th", {scope: "col", class: cls(c)}, c.label)));
   const body = rows.map((row) => h("tr", {class: opts.rowClass ? opts.rowClass(row) : null},
-    columns.map((c) => h("td", {class: c.class, dataset: {label: c.label}}, c.cell(row)))));
+    columns.map((c) => h("td", {class: cls(c), dataset: {label: c.label}}, c.cell(row)))));
   return h("div", {class: "table-wrap"},
     h("table", {class: "grid"}, h("thead", {}, head), h("tbody", {}, body)));
 }

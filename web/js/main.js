@@ -75,8 +75,13 @@ function render() {
   const ctx = makeContext();
   current = {tab, ctx};
   for (const link of nav.querySelectorAll("a")) {
-    if (link.dataset.tab === tab.id) link.setAttribute("aria-current", "page");
-    else link.removeAttribute("aria-current");
+    if (link.dataset.tab === tab.id) {
+      link.setAttribute("aria-current", "page");
+      // On a phone the tabs scroll sideways: keep the current one in sight.
+      nav.scrollLeft = link.offsetLeft - (nav.clientWidth - link.offsetWidth) / 2;
+    } else {
+      link.removeAttribute("aria-current");
+    }
   }
   document.title = `${tab.title} · dnsops`;
   view.dataset.tab = tab.id;

@@ -27,6 +27,18 @@ function showSecret(key) {
   });
 }
 
+/** One line saying what changed: a record's name, type and data, a domain, or the JSON. */
+function summary(entry) {
+  const value = entry.after !== null && entry.after !== undefined ? entry.after : entry.before;
+  if (value === null || value === undefined) return "";
+  if (typeof value !== "object") return String(value);
+  if (value.type && value.rdata !== undefined) return `${value.name} ${value.type} ${value.rdata}`;
+  if (value.domain) return value.domain;
+  if (value.address) return `${value.address}:${value.port}`;
+  const text = JSON.stringify(value);
+  return text.length > 80 ? `${text.slice(0, 79)}…` : text;
+}
+
 function detail(value) {
   if (value === null || value === undefined) return "–";
   if (typeof value === "object") return JSON.stringify(value);
@@ -64,7 +76,7 @@ export default {
     fill(view,
       h("section", {class: "panel"}, h("h2", {}, "API keys"), form, keyList),
       h("section", {class: "panel"}, h("h2", {}, "Audit log"),
-        h("div", {class: "toolbar"}, filterInput("actor", "Who (token, key:NAME, cli)"),
+        h("div", {class: "toolbar"}, filterInput("actor", "Who, e.g. key:ci"),
           filterInput("action", "Action, e.g. add-record"), filterInput("target", "Target")),
         auditList));
 
@@ -117,7 +129,7 @@ export default {
         {label: "Action", cell: (a) => h("code", {}, a.action)},
         {label: "Target", cell: (a) => h("span", {class: "mono"}, a.target), class: "wrap"},
         {label: "Change", cell: (a) => h("details", {class: "change"},
-          h("summary", {}, a.after !== null && a.before !== null ? "before → after" : a.after !== null ? "after" : "before"),
+          h("summary", {}, h("span", {class: "mono"}, summary(a))),
           a.before !== null ? h("pre", {class: "mono"}, "before: ", detail(a.before)) : null,
           a.after !== null ? h("pre", {class: "mono"}, "after: ", detail(a.after)) : null), class: "wrap grow"},
       ], page.items), pager(offset, 25, page.total, (o) => { offset = o; loadAudit(); }));

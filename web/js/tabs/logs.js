@@ -53,12 +53,12 @@ export default {
       fill(list, table([
         {label: "Time", cell: (r) => formatTime(r.time), class: "nowrap"},
         {label: "Client", cell: (r) => h("span", {class: "mono"}, r.client)},
-        {label: "Proto", cell: (r) => r.protocol},
+        {label: "Proto", cell: (r) => r.protocol, phone: "hide"},
         {label: "Name", cell: (r) => h("span", {class: "mono"}, r.name), class: "wrap grow"},
         {label: "Type", cell: (r) => chip(r.type, `type-${r.type}`)},
         {label: "Rcode", cell: (r) => chip(r.rcode, `rcode-${r.rcode}`)},
         {label: "Answered by", cell: (r) => chip(r.answered_by, `kind-${r.answered_by}`)},
-        {label: "ms", cell: (r) => Number(r.duration_ms).toFixed(1), class: "num"},
+        {label: "ms", cell: (r) => Number(r.duration_ms).toFixed(1), class: "num", phone: "hide"},
       ], page.items), pager(offset, LIMIT, page.total, (o) => { offset = o; load(); }));
     }
     await load();

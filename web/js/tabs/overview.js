@@ -32,16 +32,18 @@ export default {
     let resolution = "minute";
     const qpsBox = h("div", {class: "chart-box"});
     const kindsBox = h("div", {class: "chart-box"});
+    const kindsUnit = h("span", {class: "muted small"}, "(answers per minute)");
     const legend = h("ul", {class: "legend"}, Object.values(KIND_LABELS).map((label, i) =>
       h("li", {}, h("span", {class: `swatch kind-${i}`}), label)));
     const rangeSelect = h("select", {"aria-label": "chart range", onchange: (e) => {
       resolution = e.target.value;
+      kindsUnit.textContent = resolution === "minute" ? "(answers per minute)" : "(answers per second)";
       loadSeries();
     }}, h("option", {value: "minute"}, "Last hour (per minute)"),
     h("option", {value: "second"}, "Last 10 minutes (per second)"));
     const charts = h("div", {class: "two-col"},
       h("section", {class: "panel"}, h("div", {class: "panel-head"}, h("h2", {}, "Queries per second"), rangeSelect), qpsBox),
-      h("section", {class: "panel"}, h("div", {class: "panel-head"}, h("h2", {}, "Answer kinds")), kindsBox, legend));
+      h("section", {class: "panel"}, h("div", {class: "panel-head"}, h("h2", {}, "Answer kinds ", kindsUnit)), kindsBox, legend));
     const liveLog = h("div");
     const tops = h("div", {class: "three-col"});
     fill(view, statsError, cards, charts,
@@ -52,13 +54,11 @@ export default {
     const local = [];
     let previous = null;
     let serverSeries = true;
-    let lastStats = null;
 
     async function loadStats() {
       try {
         const s = await get("/api/stats");
         fill(statsError);
-        lastStats = s;
         const now = Date.now() / 1000;
         if (previous) {
           const dt = now - previous.at;
@@ -94,8 +94,9 @@ export default {
     }
 
     function draw(points, t0, t1, step, kinds, note) {
-      fill(qpsBox, lineChart(points, t0, t1, "queries per second"), note ? h("p", {class: "muted small"}, note) : null);
-      fill(kindsBox, stackedBars(points, kinds, t0, t1, step, "answers by kind"));
+      fill(qpsBox, lineChart(points, t0, t1, "queries per second", qpsBox.clientWidth),
+        note ? h("p", {class: "muted small"}, note) : null);
+      fill(kindsBox, stackedBars(points, kinds, t0, t1, step, "answers by kind", kindsBox.clientWidth));
     }
 
     function drawLocal() {
@@ -124,6 +125,7 @@ export default {
         if (error.status === 404) {
           serverSeries = false;
           rangeSelect.hidden = true;
+          kindsUnit.textContent = "(answers per 2.5 s)";
           drawLocal();
         } else {
           fill(qpsBox, errorBox(error));
@@ -153,9 +155,9 @@ export default {
 
     await Promise.all([loadStats(), loadLog()]);
     await loadSeries();
+    setTimeout(() => { if (ctx.alive) loadStats(); }, 1000);
     ctx.every(2500, loadStats);
     ctx.every(2000, loadLog);
     ctx.every(resolution === "second" ? 2000 : 5000, loadSeries);
-    void lastStats;
   },
 };

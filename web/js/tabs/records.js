@@ -219,9 +219,11 @@ export default {
         {label: "Name", cell: (r) => h("span", {class: "mono", title: r.name}, relative(r.name, zone)), class: "wrap"},
         {label: "Type", cell: (r) => chip(r.type, `type-${r.type}`)},
         {label: "Data", cell: (r) => h("span", {class: "mono rdata"}, r.rdata), class: "wrap grow"},
-        {label: "TTL", cell: (r) => String(r.ttl), class: "num"},
-        {label: "Weight", cell: (r) => String(r.weight), class: "num"},
-        {label: "Geo", cell: (r) => r.geo || "–"},
+        {label: "TTL", cell: (r) => String(r.ttl), class: "num", phone: "hide"},
+        {label: "Weight", cell: (r) => String(r.weight), class: "num", phone: "hide"},
+        {label: "Geo", cell: (r) => r.geo || "–", phone: "hide"},
+        {label: "TTL · wt · geo", phone: "only",
+          cell: (r) => `${r.ttl} · ${r.weight} · ${r.geo || "any"}`},
         {label: "Enabled", cell: (r) => h("input", {type: "checkbox", checked: r.enabled,
           "aria-label": `enabled: ${r.name} ${r.type}`, onchange: async (e) => {
             try {

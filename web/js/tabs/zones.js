@@ -76,9 +76,11 @@ export default {
           }, "btn btn-primary")));
         return;
       }
+      const soaCells = {};
       fill(list, table([
         {label: "Zone", cell: (z) => h("a", {href: `#/records/${seg(z.name)}`, class: "strong"}, z.name)},
-        {label: "Serial", cell: (z) => z.serial === null ? "– (no SOA)" : String(z.serial), class: "mono"},
+        {label: "SOA", cell: (z) => soaCells[z.name] = h("span", {class: "mono muted"}, z.serial === null ? "no SOA" : "…"), class: "wrap"},
+        {label: "Serial", cell: (z) => h("span", {class: "mono"}, z.serial === null ? "–" : String(z.serial)), class: "num"},
         {label: "Records", cell: (z) => formatNumber(z.records), class: "num"},
         {label: "TTL", cell: (z) => String(z.ttl), class: "num"},
         {label: "Created", cell: (z) => formatTime(z.created), class: "nowrap"},
@@ -100,6 +102,15 @@ export default {
       ], page.items), pager(offset, LIMIT, page.total, (o) => {
         offset = o;
         load();
+      }));
+      await Promise.all(page.items.filter((z) => z.serial !== null).map(async (z) => {
+        try {
+          const soa = (await get(`/api/zones/${seg(z.name)}/records`, {type: "SOA", limit: 1})).items[0];
+          const [mname, rname] = soa ? soa.rdata.split(/\s+/) : ["–", ""];
+          soaCells[z.name].textContent = `${mname} · ${rname}`;
+        } catch {
+          soaCells[z.name].textContent = "–";
+        }
       }));
     }
     await load();
