@@ -1,17 +1,20 @@
 #!/usr/bin/env python3
 """
-Measure dnsops against Knot DNS with dnsperf on loopback, in the same run, and print the ratio.
+Measure dnsops with dnsperf on loopback against a reference server in the same run: the ratio.
 
-The method is the one in the shared benchmark kit (C{../shared/bench/README.md}): both servers
-load C{bench.example.zone}, each in turn runs alone pinned to one core (C{taskset -c 1}) while
-dnsperf, pinned to the other (C{taskset -c 0}), replays C{queries.txt} for a fixed time over UDP
-and then TCP. Absolute qps mean little on a shared machine; the ratio to Knot measured in the
-same run is the figure to report. Runs alternate their order so a drifting machine favours no
-one. Before loading, a few questions go to both servers and their answers are compared, so a
-fast wrong answer shows in the C{checks} column.
+The method is the one in the shared benchmark kit (C{../shared/bench/README.md}). Each server
+in turn runs alone pinned to one core (C{taskset -c 1}) while dnsperf, pinned to the other
+(C{taskset -c 0}), replays C{queries.txt} for a fixed time. C{--mode auth} (the default)
+compares authoritative answers from C{bench.example.zone} with Knot over UDP and TCP;
+C{--mode forward} compares forwarding cache hits with Unbound, both forwarding to one upstream
+Knot (L{forward}). Absolute qps mean little on a shared machine; the ratio to the reference
+measured in the same run is the figure to report. Runs alternate their order so a drifting
+machine favours no one. Before loading, a few questions go to every server and their answers
+are compared with the reference's, so a fast wrong answer shows in the C{checks} column.
 
     python bench/run.py                       # 2 runs x 20 s per row
     python bench/run.py --duration 5 --runs 1 # a quick look, not for reporting
+    python bench/run.py --mode forward --querylog both --api-poll
 
 Nothing is imported from the kit at run time: its zone and query file are data.
 """
@@ -19,10 +22,7 @@ Nothing is imported from the kit at run time: its zone and query file are data.
 import argparse
 import json
 import os
-import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -30,11 +30,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-REPO = HERE.parent
-KIT = REPO.parent / "shared" / "bench"
-ZONE = "bench.example"
-LOOPBACK = "127.0.0.1"
+import apipoll
+import forward
+from common import (HERE, KIT, LOOPBACK, REPO, ZONE, cpu_seconds, free_port, parse_dnsperf, pin,
+                    ready, repin, rss_mib, stop, tool)
 
 
 @dataclass(frozen=True)
@@ -42,19 +41,13 @@ class Server:
     """One row of the table: how to set a server up in a work folder and start it."""
 
     name: str
-    setup: object  # (args, workdir, port) -> argv
+    setup: object  # (args, workdir, port, upstream port or None) -> argv
     notes: str
+    reference: bool = False
+    poll: bool = False
 
 
-def tool(name: str) -> str:
-    """A program beside this Python (a venv's C{bin/}), else on C{PATH}, else the bare name."""
-    beside = Path(sys.executable).parent / name
-    if beside.exists():
-        return str(beside)
-    return shutil.which(name) or shutil.which(name, path="/usr/sbin:/usr/local/sbin") or name
-
-
-def setup_knot(args, wd: Path, port: int) -> list[str]:
+def setup_knot(args, wd: Path, port: int, upstream=None) -> list[str]:
     """Knot with one worker of each kind: the reference row."""
     conf = wd / "knot.conf"
     conf.write_text(f"""\
@@ -81,24 +74,56 @@ zone:
     return [tool("knotd"), "-c", str(conf)]
 
 
-def setup_dnsops(args, wd: Path, port: int) -> list[str]:
-    """dnsops from a fresh database: the zone imported, the per-source rate limit off."""
-    db = wd / "dnsops.db"
-    dnsops = tool("dnsops")
-    for argv in (["import-zone", ZONE, str(args.zone)], ["set-config", "rate_limit_per_sec", "0"]):
+def dnsops_setup(querylog: bool):
+    """
+    dnsops from a fresh database: the zone imported (authoritative mode) or only our upstream
+    (forwarding mode), the per-source rate limit off, and with C{querylog} False
+    C{query_log_size 0}.
+    """
+    def setup(args, wd: Path, port: int, upstream=None) -> list[str]:
+        db = wd / "dnsops.db"
+        dnsops = tool("dnsops")
+
+        def run_dnsops(*argv: str) -> str:
+            done = subprocess.run([dnsops, *argv, "--db", str(db)], capture_output=True, text=True,
+                                  timeout=600)
+            if done.returncode:
+                raise RuntimeError(f"dnsops {argv[0]} failed: {done.stderr.strip()}")
+            return done.stdout
+
+        if upstream is None:
+            run_dnsops("import-zone", ZONE, str(args.zone))
+        else:
+            forward.dnsops_forwarding(run_dnsops, upstream)
         # dnsperf sends everything from one address: a per-IP limit would measure itself.
-        done = subprocess.run([dnsops, *argv, "--db", str(db)], capture_output=True, text=True,
-                              timeout=600)
-        if done.returncode:
-            raise RuntimeError(f"dnsops {argv[0]} failed: {done.stderr.strip()}")
-    return [tool("twistd"), "-n", "--pidfile=", "dnsops", "--db", str(db), "--port", str(port),
-            "--interface", LOOPBACK, "--api-port", "0", "--no-doh", "--no-dot"]
+        run_dnsops("set-config", "rate_limit_per_sec", "0")
+        if not querylog:
+            run_dnsops("set-config", "query_log_size", "0")
+        return [tool("twistd"), "-n", "--pidfile=", "dnsops", "--db", str(db), "--port", str(port),
+                "--interface", LOOPBACK, "--api-port", "0", "--no-doh", "--no-dot"]
+    return setup
 
 
-SERVERS = (
-    Server("knot", setup_knot, "knotd, udp/tcp/background-workers 1"),
-    Server("dnsops", setup_dnsops, "twistd -n dnsops after dnsops import-zone"),
-)
+DNSOPS_NOTES = "twistd -n dnsops after dnsops import-zone (forward: add-upstream)"
+
+
+def servers_for(args) -> list[Server]:
+    """The rows of this run: the reference server, then dnsops and the variants asked for."""
+    if args.mode == "forward":
+        rows = [Server("unbound", forward.setup_unbound, "unbound -d, num-threads 1, forward-zone . "
+                       "to the upstream, iterator only (no validation)", reference=True)]
+    else:
+        rows = [Server("knot", setup_knot, "knotd, udp/tcp/background-workers 1", reference=True)]
+    if args.querylog in ("on", "both"):
+        rows.append(Server("dnsops", dnsops_setup(True), DNSOPS_NOTES))
+    if args.querylog in ("off", "both"):
+        rows.append(Server("dnsops-nolog", dnsops_setup(False), DNSOPS_NOTES + ", query_log_size 0"))
+    if args.api_poll:
+        rows.append(Server("dnsops-poll", dnsops_setup(True), DNSOPS_NOTES
+                           + ", GET /api/stats every second during the load", poll=True))
+    wanted = args.only.split(",") if args.only else None
+    return [s for s in rows if wanted is None or s.name in wanted or (s.reference and "ref" in wanted)]
+
 
 #: Questions whose answers must agree with Knot's before the load (name, type).
 CHECKS = (
@@ -108,80 +133,13 @@ CHECKS = (
 )
 
 
-def free_port() -> int:
-    """A loopback port free for both UDP and TCP."""
-    for _ in range(50):
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
-            udp.bind((LOOPBACK, 0))
-            port = udp.getsockname()[1]
-            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
-                try:
-                    tcp.bind((LOOPBACK, port))
-                except OSError:
-                    continue
-                return port
-    raise RuntimeError("no free loopback port")
+def answers(port: int, forwarding: bool = False) -> dict[str, object] | None:
+    """
+    The check questions' (rcode, AA, answer, authority) at C{port}; None without dnspython.
 
-
-def pin(cpu: int | None) -> list[str]:
-    return ["taskset", "-c", str(cpu)] if cpu is not None and shutil.which("taskset") else []
-
-
-def ready(proc: subprocess.Popen, port: int, deadline_s: float = 120) -> bool:
-    """Wait (bounded) until the server answers the zone's SOA over UDP; False if it died."""
-    query = (b"\x42\x42\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00"
-             + b"".join(bytes([len(p)]) + p.encode() for p in ZONE.split(".")) + b"\x00\x00\x06\x00\x01")
-    end = time.monotonic() + deadline_s
-    while time.monotonic() < end and proc.poll() is None:
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-            s.settimeout(0.3)
-            s.sendto(query, (LOOPBACK, port))
-            try:
-                reply = s.recv(4096)
-            except OSError:
-                reply = b""
-        if len(reply) > 3 and reply[3] & 0x0F == 0:
-            return True
-        time.sleep(0.2)
-    return False
-
-
-def repin(pid: int, cpu: int | None) -> list[str]:
-    """Pin every thread of C{pid} to C{cpu} again (knotd re-pins its UDP worker 0 to CPU 0)."""
-    moved = []
-    if cpu is None:
-        return moved
-    for task in Path(f"/proc/{pid}/task").glob("*"):
-        try:
-            if os.sched_getaffinity(int(task.name)) != {cpu}:
-                moved.append((task / "comm").read_text().strip())
-                os.sched_setaffinity(int(task.name), {cpu})
-        except (OSError, ValueError):
-            continue
-    return moved
-
-
-def stop(proc: subprocess.Popen) -> None:
-    """SIGTERM the server we started (by its id), SIGKILL after 15 s."""
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=15)
-
-
-def rss_mib(pid: int) -> float | None:
-    try:
-        status = Path(f"/proc/{pid}/status").read_text()
-        return round(int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) / 1024, 1)
-    except (OSError, AttributeError):
-        return None
-
-
-def answers(port: int) -> dict[str, object] | None:
-    """The check questions' (rcode, AA, answer, authority) at C{port}; None without dnspython."""
+    Forwarding: RD set, the referral left out (a forwarder chases it), TTLs left out (a
+    cache counts them down).
+    """
     try:
         import dns.flags
         import dns.message
@@ -191,15 +149,19 @@ def answers(port: int) -> dict[str, object] | None:
         return None
     out = {}
     for label, rdtype in CHECKS:
+        if forwarding and label == "www.sub":
+            continue
         name = f"{label}.{ZONE}." if label else f"{ZONE}."
         query = dns.message.make_query(name, rdtype, use_edns=0)
-        query.flags &= ~dns.flags.RD
+        if not forwarding:
+            query.flags &= ~dns.flags.RD
         try:
             r = dns.query.udp(query, LOOPBACK, port=port, timeout=2)
         except Exception as e:  # noqa: BLE001 - any failure is a failed check, shown as text
             out[f"{name} {rdtype}"] = f"no answer: {type(e).__name__}"
             continue
-        sections = [sorted(f"{rrset.name} {rrset.ttl} {rd}".lower() for rrset in sec for rd in rrset)
+        sections = [sorted((f"{rrset.name} {rd}" if forwarding else f"{rrset.name} {rrset.ttl} {rd}")
+                           .lower() for rrset in sec for rd in rrset)
                     for sec in (r.answer, r.authority)]
         out[f"{name} {rdtype}"] = (dns.rcode.to_text(r.rcode()), bool(r.flags & dns.flags.AA),
                                    *sections)
@@ -207,28 +169,11 @@ def answers(port: int) -> dict[str, object] | None:
 
 
 def checks(reference: dict | None, got: dict | None) -> dict[str, object] | None:
-    """How many check answers equal Knot's (None when there is no reference)."""
+    """How many check answers equal the reference server's (None when there is none)."""
     if reference is None or got is None:
         return None
     fails = [q for q in reference if reference[q] != got.get(q)]
     return {"passed": len(reference) - len(fails), "total": len(reference), "fails": fails}
-
-
-def parse_dnsperf(text: str) -> dict[str, object]:
-    def num(pattern: str, cast=float):
-        m = re.search(pattern, text)
-        return cast(m.group(1)) if m else None
-
-    lat = re.search(r"Average Latency \(s\):\s+([\d.]+) \(min ([\d.]+), max ([\d.]+)\)", text)
-    rcodes = re.search(r"Response codes:\s+(.*)", text)
-    return {
-        "qps": num(r"Queries per second:\s+([\d.]+)"),
-        "sent": num(r"Queries sent:\s+(\d+)", int),
-        "lost": num(r"Queries lost:\s+(\d+)", int),
-        "avg_ms": round(float(lat.group(1)) * 1000, 3) if lat else None,
-        "max_ms": round(float(lat.group(3)) * 1000, 3) if lat else None,
-        "rcodes": rcodes.group(1).strip() if rcodes else "",
-    }
 
 
 def dnsperf(args, port: int, proto: str) -> tuple[dict, str]:
@@ -241,72 +186,135 @@ def dnsperf(args, port: int, proto: str) -> tuple[dict, str]:
     return {**parse_dnsperf(out), "command": " ".join(cmd[len(pin(args.client_cpu)):])}, out
 
 
-def measure(server: Server, run: int, args, root: Path) -> list[dict]:
-    """Start one server, check it, load it over each transport, stop it: one row each."""
-    wd = root / f"run{run}-{server.name}"
-    wd.mkdir(parents=True)
-    port = free_port()
-    base = {"run": run, "server": server.name, "port": port}
-    try:
-        argv = server.setup(args, wd, port)
-    except (OSError, RuntimeError, subprocess.SubprocessError) as e:
-        return [{**base, "proto": "udp", "error": f"setup failed: {e}"}]
+def start(argv: list[str], cpu, wd: Path, log_name: str) -> subprocess.Popen:
     # The checkout goes first on PYTHONPATH: twistd then finds its plugin (twisted/plugins/)
     # even under an editable install, and this checkout's code is what gets measured.
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(
         p for p in (str(REPO), os.environ.get("PYTHONPATH", "")) if p))
-    with open(wd / "server.log", "wb") as log:
-        proc = subprocess.Popen([*pin(args.server_cpu), *argv], cwd=wd, stdout=log, env=env,
+    with open(wd / log_name, "wb") as log:
+        return subprocess.Popen([*pin(cpu), *argv], cwd=wd, stdout=log, env=env,
                                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+
+
+def measure(server: Server, run: int, args, root: Path) -> list[dict]:
+    """Start one server (and its upstream), check it, load it per transport, stop: one row each."""
+    wd = root / f"run{run}-{server.name}"
+    wd.mkdir(parents=True)
+    base = {"run": run, "server": server.name}
+    upstream = up_conf = None
+    up_port = None
+    try:
+        if args.mode == "forward":
+            up_port = free_port()
+            up_wd = wd / "upstream"
+            up_wd.mkdir()
+            up_conf = forward.upstream_conf(args.zone, up_wd, up_port)
+            upstream = start([tool("knotd"), "-c", str(up_conf)], args.client_cpu, up_wd, "knotd.log")
+            if not ready(upstream, up_port):
+                return [{**base, "proto": "udp", "error": "upstream knotd did not start"}]
+            repin(upstream.pid, args.client_cpu)
+        port = free_port(avoid=(up_port,))
+        base["port"] = port
+        return _measure_server(server, base, args, wd, port, up_port, up_conf)
+    finally:
+        if upstream is not None:
+            stop(upstream)
+
+
+def _measure_server(server, base, args, wd, port, up_port, up_conf) -> list[dict]:
+    try:
+        argv = server.setup(args, wd, port, up_port)
+    except (OSError, RuntimeError, subprocess.SubprocessError) as e:
+        return [{**base, "proto": "udp", "error": f"setup failed: {e}"}]
+    forwarding = up_port is not None
+    proc = start(argv, args.server_cpu, wd, "server.log")
     rows = []
     try:
-        if not ready(proc, port):
+        probe = {"qname": f"host-0001.{ZONE}", "qtype": 1, "rd": True} if forwarding else {}
+        if not ready(proc, port, **probe):
             tail = (wd / "server.log").read_text(errors="replace")[-800:]
             return [{**base, "proto": "udp", "error": f"did not start: {tail}"}]
         repinned = repin(proc.pid, args.server_cpu)
-        base["answers"] = answers(port)
-        for proto in ("udp",) if args.no_tcp else ("udp", "tcp"):
+        base["answers"] = answers(port, forwarding)
+        if forwarding:
+            before = forward.upstream_queries(up_conf)
+            command, out = forward.warm_up(args, port)
+            (wd / "warmup.out").write_text(out)
+            time.sleep(1.0)  # late upstream answers settle
+            after = forward.upstream_queries(up_conf)
+            base["warmup"] = {"command": command, **parse_dnsperf(out),
+                              "upstream_queries": after - before if None not in (before, after) else None}
+        poll_to = apipoll.api_address(wd / "server.log") if server.poll else None
+        if server.poll and poll_to is None:
+            return [{**base, "proto": "udp", "error": "no API port/token in the server log"}]
+        for proto in ("udp",) if args.no_tcp or forwarding else ("udp", "tcp"):
             repinned += repin(proc.pid, args.server_cpu)
+            poller = apipoll.Poller(*poll_to, limit_s=args.duration + 60) if poll_to else None
+            up_before = forward.upstream_queries(up_conf) if forwarding else None
+            cpu_before = cpu_seconds(proc.pid)
+            if poller is not None:
+                poller.start()
             figures, out = dnsperf(args, port, proto)
+            polled = poller.stop() if poller is not None else None
+            cpu_after = cpu_seconds(proc.pid)
             (wd / f"dnsperf-{proto}.out").write_text(out)
             row = {**base, "proto": proto, **figures, "rss_mib": rss_mib(proc.pid),
-                   "repinned_threads": repinned, "alive_after": proc.poll() is None}
+                   "repinned_threads": repinned, "alive_after": proc.poll() is None,
+                   "server_cpu_pct": round(100 * (cpu_after - cpu_before) / args.duration, 1)
+                   if None not in (cpu_before, cpu_after) else None}
+            if polled is not None:
+                row["api_poll"] = polled
+            if forwarding:
+                up_after = forward.upstream_queries(up_conf)
+                row["upstream_queries"] = (up_after - up_before
+                                           if None not in (up_before, up_after) else None)
             if row["qps"] is None:
                 row["error"] = f"dnsperf: {out[-300:]}"
             rows.append(row)
-            print(f"run {run} {server.name:8} {proto}: "
+            print(f"run {base['run']} {server.name:12} {proto}: "
                   + (f"{row['qps']:,.0f} qps, avg {row['avg_ms']} ms, lost {row['lost']}"
+                     + (f", upstream {row['upstream_queries']} q" if forwarding else "")
+                     + (f", polled {polled['ok']}/{polled['requests']}" if polled else "")
                      if row["qps"] is not None else row["error"]), file=sys.stderr, flush=True)
         return rows
     finally:
         stop(proc)
 
 
-def table(rows: list[dict]) -> str:
-    """Markdown: server, proto, qps per run, ratio to Knot in the same run, checks."""
+def table(rows: list[dict], servers: list[Server]) -> str:
+    """
+    Markdown: server, proto, qps per run, ratio to the reference server and to the plain
+    dnsops row in the same run, checks.
+    """
+    names = [s.name for s in servers]
+    ref = next((s.name for s in servers if s.reference), None)
     runs = sorted({r["run"] for r in rows})
-    knot = {(r["run"], r["proto"]): r.get("qps") for r in rows if r["server"] == "knot"}
-    head = ["server", "proto", *[f"qps run {n}" for n in runs], "x knot", "avg ms", "lost",
-            "RSS MiB", "checks"]
+    qps = {(r["server"], r["run"], r["proto"]): r.get("qps") for r in rows}
+    head = ["server", "proto", *[f"qps run {n}" for n in runs], f"x {ref}", "x dnsops",
+            "avg ms", "lost", "RSS MiB", "upstream q", "checks"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     keys = sorted({(r["server"], r["proto"]) for r in rows},
-                  key=lambda k: ([s.name for s in SERVERS].index(k[0]), k[1] != "udp"))
+                  key=lambda k: (names.index(k[0]) if k[0] in names else 99, k[1] != "udp"))
     for server, proto in keys:
         mine = {r["run"]: r for r in rows if (r["server"], r["proto"]) == (server, proto)}
 
         def each(f):
             return " / ".join(f(mine[n]) if n in mine else "-" for n in runs)
 
-        def ratio(r):
-            ref = knot.get((r["run"], proto))
-            return f"{r['qps'] / ref:.3g}" if r.get("qps") and ref else "-"
+        def ratio(to):
+            def cell(r):
+                base = qps.get((to, r["run"], proto))
+                mine_ok = r.get("qps") and base and server not in (to, ref)
+                return f"{r['qps'] / base:.3g}" if mine_ok else "-"
+            return cell
 
         chk = next((r["checks"] for r in mine.values() if r.get("checks")), None)
         cells = [server, proto,
                  *[f"{mine[n]['qps']:,.0f}" if mine.get(n, {}).get("qps") else
                    ("error" if n in mine else "-") for n in runs],
-                 each(ratio), each(lambda r: str(r.get("avg_ms", "-"))),
+                 each(ratio(ref)), each(ratio("dnsops")), each(lambda r: str(r.get("avg_ms", "-"))),
                  each(lambda r: str(r.get("lost", "-"))), each(lambda r: str(r.get("rss_mib", "-"))),
+                 each(lambda r: str(r.get("upstream_queries", "-"))),
                  f"{chk['passed']}/{chk['total']}" if chk else "-"]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
@@ -314,14 +322,21 @@ def table(rows: list[dict]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
+    p.add_argument("--mode", choices=("auth", "forward"), default="auth",
+                   help="auth: against Knot (UDP, TCP); forward: cache hits against Unbound (UDP)")
+    p.add_argument("--querylog", choices=("on", "off", "both"), default="on",
+                   help="dnsops rows with the query log on (default), off (query_log_size 0), or both")
+    p.add_argument("--api-poll", action="store_true",
+                   help="add a dnsops row loaded while a client GETs /api/stats every second")
     p.add_argument("--duration", type=int, default=20, help="seconds of dnsperf per row (20)")
     p.add_argument("--runs", type=int, default=2, help="runs, alternating the order (2)")
     p.add_argument("--zone", type=Path, default=KIT / "bench.example.zone")
     p.add_argument("--queries", type=Path, default=KIT / "queries.txt")
-    p.add_argument("--only", default="knot,dnsops", help="comma list of servers (knot,dnsops)")
+    p.add_argument("--only", help="comma list of rows (knot or unbound, dnsops, dnsops-nolog, "
+                                  "dnsops-poll; 'ref' for the reference)")
     p.add_argument("--no-tcp", action="store_true", help="UDP rows only")
     p.add_argument("--server-cpu", type=int, default=1)
-    p.add_argument("--client-cpu", type=int, default=0)
+    p.add_argument("--client-cpu", type=int, default=0, help="dnsperf's core (and the upstream's)")
     p.add_argument("--no-pin", action="store_true", help="do not use taskset")
     p.add_argument("--json", type=Path, help="where to write the rows (default bench/results/)")
     p.add_argument("--keep", action="store_true", help="keep the servers' work folders")
@@ -332,12 +347,13 @@ def main(argv: list[str] | None = None) -> int:
     for path in (args.zone, args.queries):
         if not path.exists():
             sys.exit(f"error: {path} not found (give --zone/--queries)")
-    if not shutil.which("dnsperf"):
-        sys.exit("error: dnsperf not found (apt-get install dnsperf)")
-    wanted = args.only.split(",")
-    servers = [s for s in SERVERS if s.name in wanted]
-    if len(servers) != len(wanted):
-        sys.exit(f"error: unknown server in {args.only!r} (known: knot, dnsops)")
+    needed = ["dnsperf", "knotd"] + (["unbound", "knotc"] if args.mode == "forward" else [])
+    for name in needed:
+        if not shutil.which(tool(name)):
+            sys.exit(f"error: {name} not found (apt-get install dnsperf knot unbound)")
+    servers = servers_for(args)
+    if not servers:
+        sys.exit(f"error: no row matches --only {args.only!r}")
 
     root = Path(tempfile.mkdtemp(prefix="dnsops-bench-"))
     started = time.strftime("%Y-%m-%dT%H:%M:%S%z")
@@ -350,17 +366,20 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if not args.keep:
             shutil.rmtree(root, ignore_errors=True)
-    reference = {r["run"]: r.get("answers") for r in rows if r["server"] == "knot"}
+        else:
+            print(f"work folders kept in {root}", file=sys.stderr)
+    ref = next((s.name for s in servers if s.reference), None)
+    reference = {r["run"]: r.get("answers") for r in rows if r["server"] == ref}
     for r in rows:
         r["checks"] = checks(reference.get(r["run"]), r.get("answers"))
-    print(table(rows))
+    print(table(rows, servers))
     for r in rows:
         if r.get("checks") and r["checks"]["fails"] and r["proto"] == "udp":
-            print(f"\nrun {r['run']} {r['server']}: answers differ from knot's for "
+            print(f"\nrun {r['run']} {r['server']}: answers differ from {ref}'s for "
                   + ", ".join(r["checks"]["fails"]))
         if r.get("error"):
             print(f"\nrun {r['run']} {r['server']} {r['proto']}: {r['error']}")
-    out = args.json or HERE / "results" / f"bench-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    out = args.json or HERE / "results" / f"bench-{args.mode}-{time.strftime('%Y%m%d-%H%M%S')}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"started": started, "cpus": os.cpu_count(),
                                "python": sys.version.split()[0], "settings": {

@@ -250,10 +250,15 @@ def make_service(options, reactor=None) -> DNSOpsService:
     top.dns.setServiceParent(top)
     if options.get("api-port") is not None and int(options["api-port"]) >= 0:
         from dnsops.api.app import ApiDeps
+        from dnsops.api.timeseries import Sampler
+
+        sampler = Sampler(stats, cache, clock=reactor)
+        sampler.setServiceParent(top)
 
         deps = ApiDeps(db_path=db_path, clock=reactor, stats=stats, cache=cache,
                        upstream_status=lambda: {row["id"]: row for row in upstream.status_rows()},
-                       listeners=top.listener_status, metrics=metrics, web_root=_web_root())
+                       listeners=top.listener_status, metrics=metrics, web_root=_web_root(),
+                       series=sampler)
         site = Site(make_api_resource(deps))
         site.noisy = False
         top.api = ListeningService(reactor, interfaces, int(options["api-port"]), stream=site,

@@ -313,6 +313,7 @@ class ScreenshotTests(DashboardTestCase):
                 self.driver.refresh()
                 self.find(f'main[data-tab="{tab}"] .view-body > :not(:empty)')
                 time.sleep(0.8)
+                self.driver.execute_script("window.scrollTo(0, 0)")
                 self.assertEqual(
                     self.driver.find_elements(self.By.CSS_SELECTOR, "main .error-box"), [],
                     f"{tab} at {width} px shows an error")

@@ -49,6 +49,7 @@ class ApiDeps:
     @ivar listeners: returns C{{"dns udp 127.0.0.1:53": True, ...}}: is each listener up.
     @ivar metrics: the Prometheus registry wrapper served at C{/metrics}.
     @ivar web_root: the dashboard directory served at C{/}; None for no dashboard.
+    @ivar series: the L{dnsops.api.timeseries.Sampler} behind C{/api/stats/series}, or None.
     """
 
     db_path: str
@@ -59,6 +60,7 @@ class ApiDeps:
     listeners: Callable[[], dict] | None = None
     metrics: Any = None
     web_root: str | None = None
+    series: Any = None
     started: float | None = None
     limiter: FailureLimiter | None = None
     _conn: Connection | None = field(default=None, repr=False)
@@ -264,13 +266,13 @@ def make_api(deps: ApiDeps) -> Klein:
     """The whole REST API, dashboard and metrics, ready for C{Site(app.resource())}."""
     from dnsops.api import (
         audit as audit_routes, blocklist, cache, config, keys, logs, meta, records, stats,
-        upstreams, web, zones,
+        timeseries, upstreams, web, zones,
     )
 
     api = Api(deps)
     add_error_handlers(api)
     for module in (zones, records, blocklist, upstreams, cache, logs, config, keys, stats,
-                   audit_routes, meta):
+                   timeseries, audit_routes, meta):
         module.add_routes(api)
     web.add_routes(api)
     api.app.spec = api.spec

@@ -157,7 +157,7 @@ def add_routes(api: Api) -> None:
         }},
     )
     def series(call: Call) -> dict:
-        sampler = getattr(api.deps, "series", None)
+        sampler = api.deps.series
         if sampler is None:
             raise NotFound("no time series: this server runs no sampler", "resolution")
         return sampler.series(call.query["resolution"])

@@ -35,6 +35,12 @@ class Resolution:
         C{rate-limited} or C{stale} (the contract's query-log vocabulary).
     @ivar cacheable: whether the wire answer may be kept by the packet cache until the zone
         changes (False for per-client answers: weighted, geo, forwarded).
+    @ivar cache_for: seconds the packet cache may serve this wire answer again although it is
+        not C{cacheable} (0: not at all). The forwarding cache sets it to the time until its
+        TTLs next count down, at most 1 s, so repeated forwarded questions skip decoding and
+        encoding while the TTLs they get stay the ones the forwarding cache would give.
+    @ivar hit_counter: what has a C{hits} count to bump each time the packet cache serves this
+        answer again (the forwarding cache, so its hit rate counts those answers too), or None.
     """
 
     rcode: int = 0
@@ -44,6 +50,8 @@ class Resolution:
     authoritative: bool = False
     answered_by: str = "authoritative"
     cacheable: bool = False
+    cache_for: float = 0.0
+    hit_counter: object = None
 
     def __post_init__(self) -> None:
         self.answer = self.answer or []

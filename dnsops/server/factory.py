@@ -100,6 +100,8 @@ class DNSServerFactory(server.DNSServerFactory):
         self.allow_query = allow_query
         self.on_answer = on_answer
         self.clock = clock
+        #: The packet cache's expiry clock (forwarded entries): the reactor's time, as a bound method.
+        self.now = clock.seconds if clock is not None else time.time
         self.udp_tables = (self.packet_cache.table("udp", False), self.packet_cache.table("udp", True))
         self.udp_contexts: dict[str, QueryContext] = {}
         self._recursion: dict[str, bool] = {}
@@ -193,7 +195,7 @@ class DNSServerFactory(server.DNSServerFactory):
         generation = self.index.generation
         if cache.generation != generation:
             cache.reset(generation)
-        entry = cache.get(ctx.transport, ctx.recursion_allowed, data[2:])
+        entry = cache.get(ctx.transport, ctx.recursion_allowed, data[2:], self.now())
         if entry is not None:
             write(data[:2] + entry[0])
             if self.on_answer is not None:
@@ -238,8 +240,13 @@ class DNSServerFactory(server.DNSServerFactory):
         )
         write(wire)
         qname = query.qname.decode("ascii", "backslashreplace").lower()
-        if generation is not None and resolution.cacheable:
-            entry = (wire[2:], qname, query.qtype, rcode, resolution.answered_by)
+        if generation is not None and (resolution.cacheable or resolution.cache_for > 0):
+            if resolution.cacheable:
+                entry = (wire[2:], qname, query.qtype, rcode, resolution.answered_by, None, None)
+            else:
+                # A forwarded answer, repeated briefly: from then on it is a cache answer.
+                entry = (wire[2:], qname, query.qtype, rcode, "cache",
+                         self.now() + resolution.cache_for, resolution.hit_counter)
             self.packet_cache.put(ctx.transport, ctx.recursion_allowed, generation, data[2:], entry)
         if self.on_answer is not None:
             duration = time.perf_counter() - started if started is not None else 0.0
@@ -312,8 +319,13 @@ class DNSDatagramProtocol(dns.DNSDatagramProtocol):
                 cache = factory.packet_cache
                 if cache.generation == factory.index.generation:
                     entry = factory.udp_tables[ctx.recursion_allowed].get(data[2:])
+                    expires = entry[5] if entry is not None else None
+                    if expires is not None and factory.now() >= expires:
+                        entry = None
                     if entry is not None:
                         cache.hits += 1
+                        if expires is not None and entry[6] is not None:
+                            entry[6].hits += 1
                         try:
                             self._sendto(data[:2] + entry[0], addr)
                         except OSError:

@@ -6,10 +6,20 @@ Decoding and encoding a message in pure Python costs more than answering it (Pow
 packet cache makes the same trade). The key is the query as sent minus its 2-byte ID; the
 value is the answer minus its ID, so a hit costs one dict lookup and one bytes concat.
 Answers differ by transport (UDP size limits) and by whether the client may recurse (the RA
-bit, the chain), so each pair has its own table. Only answers that depend on nothing but the
-zone data are stored (L{dnsops.resolvers.context.Resolution.cacheable}); every table is
-emptied when the zone index's generation or the configuration changes.
+bit, the chain), so each pair has its own table. Answers that depend on nothing but the zone
+data (L{dnsops.resolvers.context.Resolution.cacheable}) are kept with no expiry; fresh answers
+from the forwarding cache are kept for their C{cache_for} (at most a second, until their TTLs
+next count down), and an entry past its expiry is a miss. Every table is emptied when the zone
+index's generation or the configuration changes, and on flush-cache.
+
+An entry is a tuple, read by index on the hot path: the answer minus its ID, then what the
+query log needs (qname, qtype, rcode, answered_by), then the expiry time on the caller's clock
+(None: none) and the object whose C{hits} a hit also counts (None: none).
 """
+
+#: Where an entry keeps its expiry time and its hit counter (see the module docstring).
+EXPIRES = 5
+COUNTER = 6
 
 
 class PacketCache:
@@ -37,18 +47,29 @@ class PacketCache:
             table = self.tables[transport, recursion] = {}
             return table
 
-    def get(self, transport: str, recursion: bool, key: bytes):
-        """The stored entry for C{key}, or None (counts a hit or a miss)."""
+    def get(self, transport: str, recursion: bool, key: bytes, now: float | None = None):
+        """
+        The stored entry for C{key}, or None (counts a hit or a miss).
+
+        @param now: the time on the clock the expiry was set with; an entry whose expiry is
+            not after it is a miss. None skips the check (entries without expiry).
+        """
         entry = self.table(transport, recursion).get(key)
+        if entry is not None and now is not None:
+            expires = entry[EXPIRES]
+            if expires is not None and now >= expires:
+                entry = None
         if entry is None:
             self.misses += 1
-        else:
-            self.hits += 1
+            return None
+        self.hits += 1
+        if now is not None and entry[COUNTER] is not None:
+            entry[COUNTER].hits += 1
         return entry
 
     def put(self, transport: str, recursion: bool, generation, key: bytes, entry: tuple) -> None:
         """
-        Keep C{entry} (answer minus ID first, then what the query log needs) for C{key}.
+        Keep C{entry} (laid out as the module docstring says) for C{key}.
 
         Ignored when made from another generation than the one held. A full table is
         emptied rather than evicted one by one: simpler, and the hot names come back at once.

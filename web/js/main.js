@@ -84,6 +84,7 @@ function render() {
     }
   }
   document.title = `${tab.title} · dnsops`;
+  window.scrollTo(0, 0);
   view.dataset.tab = tab.id;
   fill(view, h("h1", {class: "view-title"}, tab.title));
   const body = h("div", {class: "view-body"});

@@ -34,6 +34,8 @@ function summary(entry) {
   if (typeof value !== "object") return String(value);
   if (value.type && value.rdata !== undefined) return `${value.name} ${value.type} ${value.rdata}`;
   if (value.domain) return value.domain;
+  if (value.name && value.scope) return `${value.name} (${value.scope})`;
+  if (value.name) return value.name;
   if (value.address) return `${value.address}:${value.port}`;
   const text = JSON.stringify(value);
   return text.length > 80 ? `${text.slice(0, 79)}…` : text;

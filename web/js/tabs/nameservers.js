@@ -1,9 +1,12 @@
 // Nameservers: the NS and SOA of every zone in one authority map; add an NS in one step.
 
 import {ApiError, del, get, post, seg} from "../api.js";
-import {button, chip, clearFormErrors, empty, errorBox, field, fill, h, showFormError, table, toast}
+import {button, chip, clearFormErrors, empty, errorBox, field, fill, h, pager, showFormError, table, toast}
   from "../dom.js";
 import {confirmAction} from "../modal.js";
+
+/** Zones per page of the map (each costs two requests). */
+const ZONES_PER_PAGE = 20;
 
 function soaText(rdata) {
   const [mname, rname, serial] = rdata.split(/\s+/);
@@ -56,15 +59,14 @@ export default {
     const map = h("div");
     fill(view, h("section", {class: "panel"}, h("h2", {}, "Add a nameserver (NS at the zone apex)"), form), map);
 
+    let offset = 0;
     async function load() {
       const rows = [];
+      const shown = zones.slice(offset, offset + ZONES_PER_PAGE);
       try {
-        for (const z of zones) {
-          for (const type of ["SOA", "NS"]) {
-            const page = await get(`/api/zones/${seg(z.name)}/records`, {type, limit: 1000});
-            rows.push(...page.items);
-          }
-        }
+        const pages = await Promise.all(shown.flatMap((z) => ["SOA", "NS"].map((type) =>
+          get(`/api/zones/${seg(z.name)}/records`, {type, limit: 1000}))));
+        for (const page of pages) rows.push(...page.items);
       } catch (error) {
         fill(map, errorBox(error));
         return;
@@ -89,7 +91,8 @@ export default {
           }
           load();
         }, "btn btn-small btn-danger-quiet", {"aria-label": `Delete NS ${r.rdata}`})},
-      ], rows, {rowClass: (r) => r.type === "SOA" ? "zone-start" : null}));
+      ], rows, {rowClass: (r) => r.type === "SOA" ? "zone-start" : null}),
+      pager(offset, ZONES_PER_PAGE, zones.length, (o) => { offset = o; load(); }));
     }
     await load();
   },

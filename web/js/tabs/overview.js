@@ -135,18 +135,19 @@ export default {
 
     async function loadLog() {
       try {
-        const page = await get("/api/logs", {limit: 12});
+        const phone = window.matchMedia("(max-width: 640px)").matches;
+        const page = await get("/api/logs", {limit: phone ? 5 : 12});
         if (!page.items.length) {
           fill(liveLog, empty("No queries yet. Point a client at the DNS port to see them stream in."));
           return;
         }
         fill(liveLog, table([
           {label: "Time", cell: (r) => formatTime(r.time).slice(11), class: "nowrap"},
-          {label: "Client", cell: (r) => r.client},
+          {label: "Client", cell: (r) => r.client, phone: "hide"},
           {label: "Name", cell: (r) => r.name, class: "mono wrap"},
           {label: "Type", cell: (r) => chip(r.type, `type-${r.type}`)},
           {label: "Answer", cell: (r) => chip(r.answered_by, `kind-${r.answered_by}`)},
-          {label: "Rcode", cell: (r) => r.rcode},
+          {label: "Rcode", cell: (r) => r.rcode, phone: "hide"},
         ], page.items));
       } catch (error) {
         fill(liveLog, errorBox(error));
@@ -155,7 +156,7 @@ export default {
 
     await Promise.all([loadStats(), loadLog()]);
     await loadSeries();
-    setTimeout(() => { if (ctx.alive) loadStats(); }, 1000);
+    setTimeout(() => { if (ctx.alive) loadStats(); }, 600);
     ctx.every(2500, loadStats);
     ctx.every(2000, loadLog);
     ctx.every(resolution === "second" ? 2000 : 5000, loadSeries);
