@@ -109,6 +109,7 @@ KEYS: dict[str, Key] = {
         Key("edns_udp_size", "1232", "EDNS UDP payload size the server advertises and caps UDP answers at", _int_range(512, 65535)),
         Key("tcp_idle_timeout", "10", "seconds an idle TCP/DoT connection is kept open", _float_range(0.1, 86400)),
         Key("tcp_max_connections", "1000", "cap on concurrent TCP/DoT/DoH connections", _int_range(1, 10**6)),
+        Key("upstream_tls_ca", "", "PEM file of CAs that verify tls:// upstreams; empty: the system trust store", _text),
         Key("upstream_timeout", "2", "seconds to wait for one upstream try", _float_range(0.05, 60)),
         Key("cache_size", "10000", "maximum entries in the forwarding cache", _int_range(0, 10**8)),
         Key("serve_stale_max", "86400", "seconds an expired cache entry may be served when every upstream fails (RFC 8767)", _int_range(0, 10**8)),

@@ -25,7 +25,7 @@ PROTOCOLS = ("udp", "tcp", "dot", "doh")
 
 _RCODES = {
     dns.OK: "NOERROR", dns.EFORMAT: "FORMERR", dns.ESERVER: "SERVFAIL", dns.ENAME: "NXDOMAIN",
-    dns.ENOTIMP: "NOTIMP", dns.EREFUSED: "REFUSED", 16: "BADVERS",
+    dns.ENOTIMP: "NOTIMP", dns.EREFUSED: "REFUSED", 16: "BADVERS", 23: "BADCOOKIE",
 }
 
 

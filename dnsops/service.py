@@ -78,6 +78,8 @@ class DNSOpsService(service.MultiService):
     factory: DNSServerFactory
     dns: ListeningService
     api: ListeningService | None = None
+    dot: ListeningService | None = None
+    doh: ListeningService | None = None
     token: str = ""
 
     def privilegedStartService(self) -> None:
@@ -104,7 +106,7 @@ class DNSOpsService(service.MultiService):
     def listener_status(self) -> dict:
         """C{{"dns udp 127.0.0.1:53": True, ...}} for C{/health}."""
         status = {}
-        for part in (self.dns, self.api):
+        for part in (self.dns, self.api, self.dot, self.doh):
             if part is not None:
                 for listener in part.listeners:
                     status[f"{listener.label} {listener.address}"] = listener.port is not None
@@ -161,6 +163,53 @@ class _Reloader(service.Service):
             self._conn = None
 
 
+# --- DoT and DoH listeners: dnsops.server.dot, dnsops.server.doh, dnsops.server.tls ---
+def _add_tls_listeners(top, options, reactor, factory, connections, values, db_path, interfaces,
+                       config_hooks) -> None:
+    """
+    Start DoT on C{--dot-port} and DoH on C{--doh-port} unless C{--no-dot}/C{--no-doh}.
+
+    Both share the TCP connection table and one certificate (configured, or generated beside
+    the database), which SIGHUP, a change of the files, or of the config keys reloads.
+    """
+    from dnsops.names import canonical_name
+    from dnsops.server import doh, dot
+    from dnsops.server.tls import CertificateReloader, server_tls
+
+    wanted = [(kind, int(options.get(f"{kind}-port", default))) for kind, default in (("dot", 853), ("doh", 443))
+              if not options.get(f"no-{kind}")]
+    if not wanted:
+        return
+    names = []
+    try:
+        if values.get("server_id"):
+            names.append(canonical_name(values["server_id"]))
+    except Exception:
+        pass
+    addresses = list(interfaces or [])
+    creators = []
+    for kind, port in wanted:
+        if kind == "dot":
+            tls = server_tls(values, db_path, names, addresses, dot.ALPN)
+            stream = dot.dot_factory(factory, connections, tls)
+        else:
+            from twisted.protocols.tls import TLSMemoryBIOFactory
+
+            from dnsops.server.tcplimits import GuardedFactory
+
+            tls = server_tls(values, db_path, names, addresses, doh.ALPN)
+            stream = GuardedFactory(TLSMemoryBIOFactory(tls, False, doh.doh_site(factory)), connections)
+        creators.append(tls)
+        listening = ListeningService(reactor, interfaces, port, stream=stream, labels=("", f"dns {kind}"))
+        listening.setServiceParent(top)
+        setattr(top, kind, listening)
+    reloader = CertificateReloader(reactor, creators, db_path=db_path, names=names, addresses=addresses)
+    reloader.setServiceParent(top)
+    config_hooks.append(reloader.configure)
+    top.certificates = reloader
+# --- end DoT and DoH listeners ---
+
+
 def make_service(options, reactor=None) -> DNSOpsService:
     """
     Build the whole server from L{dnsops.tap.Options} (or a dict with the same keys).
@@ -192,7 +241,11 @@ def make_service(options, reactor=None) -> DNSOpsService:
     packet_cache = PacketCache()
     cache = Cache(reactor, capacity=values["cache_size"], serve_stale_max=values["serve_stale_max"])
     stats = Stats(reactor)
-    upstream = UpstreamResolver(reactor, upstreams=upstreams, timeout=values["upstream_timeout"], stats=stats)
+    from dnsops.resolvers.tlsupstream import TLSUpstreams
+
+    tls_upstreams = TLSUpstreams(reactor, ca_file=values.get("upstream_tls_ca"))
+    upstream = UpstreamResolver(reactor, upstreams=upstreams, timeout=values["upstream_timeout"], stats=stats,
+                                tls=tls_upstreams)
     chains = build_chains(AuthorityResolver(index), BlocklistResolver(blocklist), CachingResolver(upstream, cache))
     limiter = RateLimiter(values["rate_limit_per_sec"], values["rate_limit_burst"], clock=reactor)
     querylog = QueryLogWriter(lambda: db.connect(db_path), stats, clock=reactor,
@@ -207,6 +260,7 @@ def make_service(options, reactor=None) -> DNSOpsService:
     factory = DNSServerFactory(chains, index, stored, packet_cache, allow_query=None,
                                on_answer=on_answer, clock=reactor)
     connections = ConnectionTable(reactor)
+    config_hooks: list = []  # more parts that follow config changes (the TLS certificates)
 
     def on_config(new: dict) -> None:
         factory.apply_config(new)
@@ -219,6 +273,8 @@ def make_service(options, reactor=None) -> DNSOpsService:
         querylog.size = current["query_log_size"]
         connections.configure(current["tcp_max_connections"], current["tcp_idle_timeout"])
         index.geo = _geo_reader(current["geoip_db_path"], index.geo)
+        for hook in config_hooks:
+            hook(current)
 
     def on_control(command: str) -> None:
         if command == "flush-cache":
@@ -248,6 +304,10 @@ def make_service(options, reactor=None) -> DNSOpsService:
                                udp=lambda: DNSDatagramProtocol(factory),
                                stream=DNSStreamFactory(factory, connections, "tcp"))
     top.dns.setServiceParent(top)
+    tls_upstreams.setServiceParent(top)
+    top.tls_upstreams = tls_upstreams
+    config_hooks.append(lambda current: tls_upstreams.set_ca_file(current.get("upstream_tls_ca")))
+    _add_tls_listeners(top, options, reactor, factory, connections, values, db_path, interfaces, config_hooks)
     if options.get("api-port") is not None and int(options["api-port"]) >= 0:
         from dnsops.api.app import ApiDeps
         from dnsops.api.timeseries import Sampler

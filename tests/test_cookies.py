@@ -7,8 +7,9 @@ ones ask a real server with dnspython's COOKIE option.
 
 import struct
 
+from twisted.internet import defer
 from twisted.internet.task import Clock
-from twisted.trial.unittest import SynchronousTestCase
+from twisted.trial.unittest import SynchronousTestCase, TestCase
 
 from dnsops.server.cookies import (
     BADCOOKIE,
@@ -145,3 +146,124 @@ class WireTests(SynchronousTestCase):
     def test_badcookie_is_extended_rcode(self) -> None:
         """BADCOOKIE is 23, which needs the OPT's extended rcode bits."""
         self.assertEqual(BADCOOKIE >> 4, 1)
+
+
+class CacheKeyTests(SynchronousTestCase):
+    """The packet-cache key of a query with a cookie."""
+
+    def test_cookie_removed_from_key(self) -> None:
+        """If a query carries a COOKIE and another option, then the key keeps the other option only."""
+        import dns.edns
+        import dns.message
+
+        from dnsops.server.cookies import without_cookie
+
+        plain = dns.message.make_query("www.example.com", "A", use_edns=0,
+                                       options=[dns.edns.NSIDOption(b"")])
+        with_cookie = dns.message.make_query("www.example.com", "A", use_edns=0, options=[
+            dns.edns.CookieOption(CLIENT, b""), dns.edns.NSIDOption(b"")])
+        with_cookie.id = plain.id
+        self.assertEqual(without_cookie(with_cookie.to_wire()), plain.to_wire())
+        self.assertEqual(without_cookie(plain.to_wire()), plain.to_wire())
+
+
+class LiveCookieTests(TestCase):
+    """Cookies on a real server, asked with dnspython's COOKIE option."""
+
+    def setUp(self) -> None:
+        from tests.harness import start_server
+        from tests.test_server import make_zone_db, set_config
+
+        self.db_path = self.mktemp()
+        make_zone_db(self.db_path)
+        set_config(self.db_path, "rate_limit_per_sec", "0.001")
+        set_config(self.db_path, "rate_limit_burst", "1")
+        self.server = start_server(self, self.db_path)
+
+    def ask(self, client: bytes, server: bytes = b"", tcp: bool = False, with_cookie: bool = True):
+        import dns.edns
+
+        from tests import dnsquery
+
+        options = [dns.edns.CookieOption(client, server)] if with_cookie else None
+        return dnsquery.query(self.server.port, "www.example.com", "A", tcp=tcp, options=options)
+
+    @staticmethod
+    def cookie_of(response):
+        import dns.edns
+
+        for option in response.options:
+            if option.otype == dns.edns.OptionType.COOKIE:
+                return option
+        raise AssertionError(f"no COOKIE in {response}")
+
+    @defer.inlineCallbacks
+    def test_round_trip(self) -> None:
+        """If a client sends its cookie, then it gets ours back, and presenting both is accepted with the same server cookie."""
+        import dns.rcode
+
+        first = yield self.ask(CLIENT)
+        cookie = self.cookie_of(first)
+        self.assertEqual(first.rcode(), dns.rcode.NOERROR)
+        self.assertEqual(cookie.client, CLIENT)
+        self.assertEqual(len(cookie.server), 16)
+        second = yield self.ask(CLIENT, cookie.server)
+        self.assertEqual(second.rcode(), dns.rcode.NOERROR)
+        self.assertEqual(self.cookie_of(second).server, cookie.server)
+        self.assertEqual(second.answer[0][0].address, "192.0.2.10")
+
+    @defer.inlineCallbacks
+    def test_valid_cookie_exempt_from_rate_limit(self) -> None:
+        """If a source is rate-limited, then plain queries are REFUSED, client-only cookies get BADCOOKIE, and a valid server cookie is still answered."""
+        import dns.rcode
+
+        first = yield self.ask(CLIENT)
+        server_cookie = self.cookie_of(first).server
+        plain = yield self.ask(CLIENT, with_cookie=False)
+        self.assertEqual(plain.rcode(), dns.rcode.REFUSED)
+        bad = yield self.ask(bytes(8))
+        self.assertEqual(bad.rcode(), dns.rcode.BADCOOKIE)
+        self.assertEqual(len(self.cookie_of(bad).server), 16)
+        for _ in range(3):
+            answered = yield self.ask(CLIENT, server_cookie)
+            self.assertEqual(answered.rcode(), dns.rcode.NOERROR)
+            self.assertEqual(answered.answer[0][0].address, "192.0.2.10")
+
+    @defer.inlineCallbacks
+    def test_badcookie_then_retry(self) -> None:
+        """If a rate-limited client retries with the server cookie from BADCOOKIE, then it is answered."""
+        import dns.rcode
+
+        yield self.ask(CLIENT, with_cookie=False)
+        bad = yield self.ask(CLIENT)
+        self.assertEqual(bad.rcode(), dns.rcode.BADCOOKIE)
+        self.assertEqual(bad.answer, [])
+        retry = yield self.ask(CLIENT, self.cookie_of(bad).server)
+        self.assertEqual(retry.rcode(), dns.rcode.NOERROR)
+
+    @defer.inlineCallbacks
+    def test_malformed_cookie_formerr(self) -> None:
+        """If the COOKIE option has a bad length, then the answer is FORMERR."""
+        import dns.edns
+        import dns.rcode
+
+        from tests import dnsquery
+
+        response = yield dnsquery.query(self.server.port, "www.example.com", "A",
+                                        options=[dns.edns.GenericOption(OPTION_COOKIE, b"short")])
+        self.assertEqual(response.rcode(), dns.rcode.FORMERR)
+
+    @defer.inlineCallbacks
+    def test_cookie_over_tcp(self) -> None:
+        """If a cookie comes over TCP, then it is echoed with our server cookie too."""
+        response = yield self.ask(CLIENT, tcp=True)
+        self.assertEqual(self.cookie_of(response).client, CLIENT)
+
+    @defer.inlineCallbacks
+    def test_repeated_query_keeps_cookie(self) -> None:
+        """If the same query with the same cookie is sent twice, then the second answer (from the packet cache) still carries the cookie."""
+        first = yield self.ask(CLIENT)
+        server_cookie = self.cookie_of(first).server
+        for _ in range(2):
+            again = yield self.ask(CLIENT, server_cookie)
+            self.assertEqual(self.cookie_of(again).server, server_cookie)

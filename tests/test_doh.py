@@ -13,7 +13,10 @@ import subprocess
 import dns.message
 import dns.query
 import dns.rcode
-import httpx2 as httpx
+try:
+    import httpx2 as httpx
+except ImportError:  # the test extras: dnspython[doh] brings httpx2 and h2
+    httpx = None
 
 from twisted.internet import defer, reactor
 from twisted.internet.threads import deferToThread
@@ -47,10 +50,16 @@ def http(port: int, cafile: str, method: str, path: str, http2: bool = False, **
         return client.request(method, f"https://127.0.0.1:{port}{path}", **kw)
 
 
+def _need_doh_client() -> None:
+    if httpx is None or not dns.query.have_doh:
+        raise SkipTest("needs the test extras: dnspython[doh] (httpx2, h2)")
+
+
 class DoHTestCase(TestCase):
     """A real server with a DoH listener of its own factory on a free port."""
 
     def setUp(self) -> None:
+        _need_doh_client()
         self.db_path = self.mktemp()
         make_zone_db(self.db_path)
         self.server = start_server(self, self.db_path)
@@ -192,6 +201,32 @@ class DoHErrorTests(DoHTestCase):
                                       headers={"content-type": "application/dns-message"})
         self.assertEqual(response.status_code, 200)
         self.assertEqual(response.content[3] & 0xF, dns.rcode.FORMERR)
+
+
+class ServiceDoHTests(TestCase):
+    """DoH as make_service starts it."""
+
+    @defer.inlineCallbacks
+    def test_listener_logged_and_answering(self) -> None:
+        """If DoH is on, then its listener is logged and answers over HTTP/2 with the generated certificate."""
+        import os
+
+        _need_doh_client()
+
+        from dnsops.server.tls import generated_paths
+        from tests.test_dot import LogLines
+
+        db_path = os.path.join(os.path.abspath(self.mktemp()), "dns.db")
+        os.makedirs(os.path.dirname(db_path))
+        make_zone_db(db_path)
+        log = LogLines(self)
+        server = start_server(self, db_path, no_doh=False, doh_port=0)
+        port = server.service.doh.port_number
+        self.assertIn(f"dns doh listening on 127.0.0.1:{port}", log.lines)
+        self.assertIsNone(server.service.dot)
+        answer = yield deferToThread(doh_query, port, "www.example.com", "A",
+                                     generated_paths(db_path)[0], True, True)
+        self.assertEqual(answer.answer[0][0].address, "192.0.2.10")
 
 
 class WireHelperTests(SynchronousTestCase):

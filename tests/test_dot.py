@@ -133,3 +133,107 @@ class DoTAnswerTests(DoTTestCase):
             capture_output=True, text=True, timeout=10,
         )
         self.assertEqual(out.stdout.strip(), "192.0.2.10", out.stderr)
+
+
+class LogLines:
+    """Collects the text of every log event while a test runs."""
+
+    def __init__(self, test) -> None:
+        from twisted.logger import formatEvent, globalLogPublisher
+
+        self.lines: list[str] = []
+        observer = lambda event: self.lines.append(formatEvent(event))  # noqa: E731
+        globalLogPublisher.addObserver(observer)
+        test.addCleanup(globalLogPublisher.removeObserver, observer)
+
+
+def served_certificate(port: int, host: str = "127.0.0.1") -> bytes:
+    """The DER certificate a TLS server sends (blocking; not verified)."""
+    context = ssl._create_unverified_context()
+    with socket.create_connection((host, port), timeout=TIMEOUT) as sock:
+        with context.wrap_socket(sock) as tls:
+            return tls.getpeercert(binary_form=True)
+
+
+class ServiceDoTTests(TestCase):
+    """DoT as make_service starts it."""
+
+    def setUp(self) -> None:
+        import os
+
+        self.db_path = os.path.join(os.path.abspath(self.mktemp()), "dns.db")
+        os.makedirs(os.path.dirname(self.db_path))
+        make_zone_db(self.db_path)
+
+    @defer.inlineCallbacks
+    def test_listener_logged_and_answering(self) -> None:
+        """If DoT is on, then its listener is logged in the common format and answers with the generated certificate."""
+        from tests.test_tls import der_fingerprint, fingerprint
+        from dnsops.server.tls import generated_paths
+
+        log = LogLines(self)
+        server = start_server(self, self.db_path, no_dot=False, dot_port=0)
+        port = server.service.dot.port_number
+        self.assertIn(f"dns dot listening on 127.0.0.1:{port}", log.lines)
+        cert_path = generated_paths(self.db_path)[0]
+        answer = yield deferToThread(
+            lambda: dns.query.tls(dnsquery.make("www.example.com"), "127.0.0.1", port=port,
+                                  timeout=TIMEOUT, verify=cert_path, server_hostname="localhost"))
+        self.assertEqual(answer.answer[0][0].address, "192.0.2.10")
+        der = yield deferToThread(served_certificate, port)
+        self.assertEqual(der_fingerprint(der), fingerprint(cert_path))
+
+    @defer.inlineCallbacks
+    def test_certificate_reused_across_restarts(self) -> None:
+        """If the server restarts on the same database, then it serves the same generated certificate."""
+        from tests.harness import _stop
+
+        first = start_server(self, self.db_path, no_dot=False, dot_port=0)
+        der_first = yield deferToThread(served_certificate, first.service.dot.port_number)
+        yield _stop(first.service)
+        second = start_server(self, self.db_path, no_dot=False, dot_port=0)
+        der_second = yield deferToThread(served_certificate, second.service.dot.port_number)
+        self.assertEqual(der_first, der_second)
+
+    @defer.inlineCallbacks
+    def test_dual_stack_by_default(self) -> None:
+        """If no interface is given, then DoT listens on 0.0.0.0 and :: and answers over IPv6 loopback."""
+        if not socket.has_ipv6:
+            raise SkipTest("no IPv6")
+        server = start_server(self, self.db_path, no_dot=False, dot_port=0, interface=[])
+        hosts = [listener.host for listener in server.service.dot.listeners]
+        self.assertEqual(hosts, ["0.0.0.0", "::"])
+        try:
+            der = yield deferToThread(served_certificate, server.service.dot.port_number, "::1")
+        except OSError as e:
+            raise SkipTest(f"no IPv6 loopback: {e}")
+        self.assertTrue(der)
+
+    @defer.inlineCallbacks
+    def test_metrics_count_dot(self) -> None:
+        """If a query comes over DoT, then /metrics counts it under protocol dot."""
+        import urllib.request
+
+        server = start_server(self, self.db_path, no_dot=False, dot_port=0, api_port=0)
+        from dnsops.server.tls import generated_paths
+
+        cert_path = generated_paths(self.db_path)[0]
+        yield deferToThread(
+            lambda: dns.query.tls(dnsquery.make("www.example.com"), "127.0.0.1",
+                                  port=server.service.dot.port_number, timeout=TIMEOUT,
+                                  verify=cert_path, server_hostname="localhost"))
+        text = ""
+        for _ in range(100):
+            response = yield deferToThread(urllib.request.urlopen, f"http://127.0.0.1:{server.api_port}/metrics",
+                                           timeout=TIMEOUT)
+            text = response.read().decode()
+            if 'dns_queries_total{protocol="dot"} 1.0' in text:
+                break
+            yield _later(0.05)
+        self.assertIn('dns_queries_total{protocol="dot"} 1.0', text)
+
+
+def _later(seconds: float):
+    from twisted.internet.task import deferLater
+
+    return deferLater(reactor, seconds, lambda: None)

@@ -205,8 +205,8 @@ class ForwardedRepeatTests(SynchronousTestCase):
     def test_udp_fast_path_honours_expiry(self):
         """If the UDP fast path finds an expired entry, then it answers through the chain."""
         protocol = DNSDatagramProtocol(self.factory)
-        protocol._sendto = FakeSocket().sendto
-        sock = protocol._sendto.__self__
+        sock = FakeSocket()
+        protocol._sendto = sock.sendto
         wire = dnsquery.make("a.example.org", flags="RD").to_wire()
         for _ in range(3):
             protocol.datagramReceived(wire, CLIENT)

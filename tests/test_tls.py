@@ -301,3 +301,86 @@ def deferLater(seconds: float):
     from twisted.internet.task import deferLater as later
 
     return later(reactor, seconds, lambda: None)
+
+
+def _dot_exchange(sock) -> int:
+    """Send one query for www.example.com on an open DoT socket; return the answer's rcode (blocking)."""
+    import struct
+
+    import dns.message
+
+    wire = dns.message.make_query("www.example.com", "A").to_wire()
+    sock.sendall(struct.pack("!H", len(wire)) + wire)
+    data = b""
+    while len(data) < 2 or len(data) < 2 + struct.unpack_from("!H", data)[0]:
+        chunk = sock.recv(65535)
+        if not chunk:
+            raise ConnectionError("closed")
+        data += chunk
+    return dns.message.from_wire(data[2:]).rcode()
+
+
+class ServiceCertificateTests(TestCase):
+    """Certificates as the running server uses them."""
+
+    def setUp(self) -> None:
+        from tests.test_server import make_zone_db
+
+        self.dir = os.path.abspath(self.mktemp())
+        self.ca = make_ca(self.dir)
+        self.db_path = os.path.join(self.dir, "dns.db")
+        make_zone_db(self.db_path)
+
+    def configure(self, cert: str, key: str) -> None:
+        from tests.test_server import set_config
+
+        set_config(self.db_path, "tls_cert_path", cert)
+        set_config(self.db_path, "tls_key_path", key)
+
+    @defer.inlineCallbacks
+    def test_custom_pem_and_sighup_reload(self) -> None:
+        """If custom PEM files are configured, then they are served; after SIGHUP a new connection gets the replaced ones while one opened before still answers."""
+        from tests.harness import start_server
+
+        cert, key = issue(self.dir, self.ca, stem="custom", intermediate=True)
+        self.configure(cert, key)
+        server = start_server(self, self.db_path, no_dot=False, dot_port=0)
+        port = server.service.dot.port_number
+        self.assertFalse(os.path.exists(generated_paths(self.db_path)[0]))
+        context = ssl.create_default_context(cafile=self.ca[0])
+        raw = yield deferToThread(socket.create_connection, ("127.0.0.1", port), TIMEOUT)
+        before = yield deferToThread(context.wrap_socket, raw, server_hostname="dns.test")
+        self.addCleanup(before.close)
+        old = der_fingerprint(before.getpeercert(binary_form=True))
+        self.assertEqual(old, fingerprint(cert))
+        self.assertEqual((yield deferToThread(_dot_exchange, before)), 0)
+        server.service.certificates._loop.stop()  # so only the signal can reload
+        issue(self.dir, self.ca, names=("dns.test", "renewed.test"), stem="custom")
+        os.kill(os.getpid(), signal.SIGHUP)
+        new = old
+        for _ in range(100):
+            der, _ = yield deferToThread(peer_certificate, port, self.ca[0], "dns.test")
+            new = der_fingerprint(der)
+            if new != old:
+                break
+            yield deferLater(0.02)
+        self.assertEqual(new, fingerprint(cert))
+        self.assertEqual((yield deferToThread(_dot_exchange, before)), 0)
+
+    @defer.inlineCallbacks
+    def test_config_change_switches_certificate(self) -> None:
+        """If tls_cert_path and tls_key_path are set while running, then new connections get that certificate within a second or so."""
+        from tests.harness import start_server
+
+        server = start_server(self, self.db_path, no_dot=False, no_doh=False, dot_port=0, doh_port=0)
+        cert, key = issue(self.dir, self.ca, stem="later")
+        self.configure(cert, key)
+        seen = {}
+        for _ in range(150):
+            for kind in ("dot", "doh"):
+                der, _ = yield deferToThread(peer_certificate, getattr(server.service, kind).port_number, None)
+                seen[kind] = der_fingerprint(der)
+            if set(seen.values()) == {fingerprint(cert)}:
+                break
+            yield deferLater(0.02)
+        self.assertEqual(seen, {"dot": fingerprint(cert), "doh": fingerprint(cert)})

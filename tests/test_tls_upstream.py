@@ -154,3 +154,81 @@ def _later(seconds: float):
     from twisted.internet.task import deferLater
 
     return deferLater(reactor, seconds, lambda: None)
+
+
+class _Stats:
+    """Counts what L{UpstreamResolver} counts."""
+
+    upstream_failures = 0
+
+
+class ForwardingTests(TestCase):
+    """dnsops forwarding to a second dnsops's DoT listener."""
+
+    def setUp(self) -> None:
+        import os
+
+        from tests.test_server import set_config
+
+        directory = os.path.abspath(self.mktemp())
+        self.ca = make_ca(directory)
+        cert, key = issue(directory, self.ca, names=("dns.test",), ips=("127.0.0.1",))
+        self.upstream_db = os.path.join(directory, "upstream.db")
+        make_zone_db(self.upstream_db)
+        set_config(self.upstream_db, "tls_cert_path", cert)
+        set_config(self.upstream_db, "tls_key_path", key)
+        self.upstream = start_server(self, self.upstream_db, no_dot=False, dot_port=0)
+        self.dot_port = self.upstream.service.dot.port_number
+
+    def forwarder(self, address: str):
+        import os
+
+        from dnsops.store import db, upstreams
+
+        path = os.path.join(os.path.abspath(self.mktemp()), "forwarder.db")
+        os.makedirs(os.path.dirname(path))
+        conn = db.connect(path)
+        try:
+            with db.transaction(conn):
+                conn.execute("DELETE FROM upstreams")
+                upstreams.add_upstream(conn, address, port=self.dot_port)
+            listed = upstreams.list_upstreams(conn)
+        finally:
+            conn.close()
+        server = start_server(self, path)
+        server.service.tls_upstreams.set_ca_file(self.ca[0])
+        return server, listed
+
+    @defer.inlineCallbacks
+    def test_forwarded_over_tls(self) -> None:
+        """If the only upstream is tls://127.0.0.1#dns.test, then a name outside our zones is answered through it."""
+        from tests import dnsquery
+
+        server, listed = self.forwarder("tls://127.0.0.1#dns.test")
+        self.assertEqual([(u["address"], u["port"]) for u in listed], [("tls://127.0.0.1#dns.test", self.dot_port)])
+        response = yield dnsquery.query(server.port, "www.example.com", "A", flags="RD")
+        self.assertEqual(response.answer[0][0].address, "192.0.2.10")
+        self.assertEqual(server.service.tls_upstreams.connections_made, 1)
+        seen = []
+        hook = self.upstream.factory.on_answer
+        self.upstream.factory.on_answer = lambda ctx, *rest: (seen.append(ctx.transport), hook(ctx, *rest))
+        yield dnsquery.query(server.port, "ns1.example.com", "A", flags="RD")
+        self.assertEqual(seen, ["dot"])
+        self.assertEqual(server.service.tls_upstreams.connections_made, 1)
+
+    @defer.inlineCallbacks
+    def test_mismatched_certificate_is_an_upstream_failure(self) -> None:
+        """If the certificate does not carry the configured name, then the answer is SERVFAIL, the upstream is down with the reason, and the failure is counted."""
+        from dnsops.resolvers.upstream import Upstream, UpstreamResolver
+
+        pool = TLSUpstreams(reactor, ca_file=self.ca[0])
+        self.addCleanup(pool.close)
+        stats = _Stats()
+        resolver = UpstreamResolver(reactor, upstreams=[Upstream(1, "tls://127.0.0.1#other.test", self.dot_port)],
+                                    timeout=TIMEOUT, stats=stats, tls=pool)
+        resolution = yield resolver.resolve(question())
+        self.assertEqual(resolution.rcode, dns.ESERVER)
+        row = resolver.status_rows()[0]
+        self.assertFalse(row["up"])
+        self.assertIn("does not match", row["last_error"])
+        self.assertEqual(stats.upstream_failures, 1)

@@ -15,6 +15,7 @@ import ipaddress
 import secrets
 import struct
 
+from twisted.application.service import Service
 from twisted.internet import defer, endpoints, protocol, ssl
 from twisted.logger import Logger
 from twisted.names import dns
@@ -174,9 +175,10 @@ class _DoTConnection(protocol.Protocol):
                 waiter.errback(failure)
 
 
-class TLSUpstreams:
+class TLSUpstreams(Service):
     """
-    The open DoT connections, one per (address, port, name), made when first needed.
+    The open DoT connections, one per (address, port, name), made when first needed; as a
+    service, they are closed when the server stops.
 
     @ivar ca_file: PEM roots for verifying upstreams; empty for the system trust store.
     @ivar connections_made: how many connections were opened (tests check reuse with it).
@@ -269,3 +271,7 @@ class TLSUpstreams:
             if conn.transport is not None:
                 conn.transport.abortConnection()
         self._connections.clear()
+
+    def stopService(self) -> None:
+        Service.stopService(self)
+        self.close()

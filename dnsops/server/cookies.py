@@ -173,3 +173,48 @@ def _question_end(wire: bytes) -> int:
     while wire[offset]:
         offset += wire[offset] + 1
     return offset + 5
+
+
+def answering_with(write, reply: bytes, limit: int):
+    """A C{write} that puts our COOKIE (C{reply}) into every answer it sends."""
+
+    def write_with_cookie(wire: bytes) -> None:
+        write(add_cookie(wire, reply, limit))
+
+    return write_with_cookie
+
+
+def without_cookie(data: bytes) -> bytes:
+    """
+    The query with its COOKIE option taken out of the OPT record, for the packet-cache key.
+
+    Answers are cached without a cookie and get this client's cookie as they are sent, so the
+    key must not hold one either; a query that does not read is returned unchanged.
+    """
+    from dnsops.server import edns
+
+    try:
+        _, _, qdcount, ancount, nscount, arcount = edns.parse_header(data)
+        offset = 12
+        for _ in range(qdcount):
+            _, offset = edns.read_name(data, offset)
+            offset += 4
+        for _ in range(ancount + nscount + arcount):
+            start = offset
+            _, offset = edns.read_name(data, offset)
+            rtype, _, _, rdlength = edns.RR_FIXED.unpack_from(data, offset)
+            rdata_at = offset + 10
+            offset = rdata_at + rdlength
+            if rtype != edns.TYPE_OPT:
+                continue
+            kept, at = b"", rdata_at
+            while at + 4 <= offset:
+                code, length = struct.unpack_from("!HH", data, at)
+                if code != OPTION_COOKIE:
+                    kept += data[at : at + 4 + length]
+                at += 4 + length
+            head = data[start : rdata_at - 2] + struct.pack("!H", len(kept))
+            return data[:start] + head + kept + data[offset:]
+    except (ValueError, struct.error):
+        pass
+    return data

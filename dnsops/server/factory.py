@@ -20,6 +20,7 @@ from twisted.names import dns, error, server
 from dnsops import config
 from dnsops.resolvers.context import QueryContext, Resolution
 from dnsops.server import edns
+from dnsops.server import cookies as dns_cookies
 from dnsops.server.packetcache import PacketCache
 
 _log = Logger()
@@ -102,6 +103,8 @@ class DNSServerFactory(server.DNSServerFactory):
         self.clock = clock
         #: The packet cache's expiry clock (forwarded entries): the reactor's time, as a bound method.
         self.now = clock.seconds if clock is not None else time.time
+        # DNS cookies (RFC 7873): see dnsops.server.cookies; off without a clock.
+        self.cookies = dns_cookies.ServerCookies(clock) if clock is not None else None
         self.udp_tables = (self.packet_cache.table("udp", False), self.packet_cache.table("udp", True))
         self.udp_contexts: dict[str, QueryContext] = {}
         self._recursion: dict[str, bool] = {}
@@ -179,6 +182,21 @@ class DNSServerFactory(server.DNSServerFactory):
         ctx = QueryContext(host, transport, ecs, do, recursion)
         if transport == "udp" and len(self.udp_contexts) < MAX_MEMO:
             self.udp_contexts[host] = QueryContext(host, "udp", None, False, recursion)
+        # --- DNS cookies (RFC 7873 / 9018), dnsops.server.cookies ---
+        cookie = self.cookies.check(query.edns.options, host) if self.cookies and query.edns else None
+        if cookie is not None:
+            if cookie.malformed:
+                write(edns.header_only(msg_id, edns.header_flags(opcode, dns.EFORMAT, flags, False, False)))
+                return
+            write = dns_cookies.answering_with(write, cookie.reply, self._limit(query, transport))
+            data = dns_cookies.without_cookie(data)
+            if transport == "udp" and cookie.valid:
+                allowed = True
+            elif transport == "udp" and not allowed:
+                bad = Resolution(rcode=dns_cookies.BADCOOKIE, answered_by="rate-limited")
+                self._send(bad, query, ctx, write, data, None, started)
+                return
+        # --- end DNS cookies ---
         if query.edns is not None and query.edns.version > 0:
             self._send(Resolution(rcode=dns.EBADVERSION, answered_by="refused"), query, ctx, write, data, None, started)
         elif not allowed:

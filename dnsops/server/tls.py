@@ -182,6 +182,19 @@ def certificate_files(values: dict, db_path: str, names: list[str], addresses: l
     return ensure_self_signed(db_path, names, addresses)
 
 
+def server_tls(values: dict, db_path: str, names: list[str], addresses: list[str], alpn: list[bytes]) -> ReloadableServerTLS:
+    """
+    The connection creator for one TLS listener. Configured files that do not load are
+    logged and the generated certificate is served instead, so DNS service still starts.
+    """
+    cert, key = certificate_files(values, db_path, names, addresses)
+    try:
+        return ReloadableServerTLS(cert, key, alpn)
+    except InvalidInput as e:
+        _log.error("{error}; serving the generated certificate instead", error=e)
+        return ReloadableServerTLS(*ensure_self_signed(db_path, names, addresses), alpn)
+
+
 class CertificateReloader(Service):
     """
     Keep the DoT and DoH certificates current: on SIGHUP, when the files change, and when the
@@ -190,9 +203,15 @@ class CertificateReloader(Service):
     @ivar creators: the L{ReloadableServerTLS} of each TLS listener.
     """
 
-    def __init__(self, reactor, creators: list, interval: float = 1.0, install_signal: bool = True) -> None:
+    def __init__(self, reactor, creators: list, interval: float = 1.0, install_signal: bool = True,
+                 db_path: str = "", names: list[str] = (), addresses: list[str] = ()) -> None:
+        """
+        @param db_path: the database, beside which the generated certificate lives; with
+            C{names} and C{addresses} it is what L{configure} needs to make one.
+        """
         self.reactor = reactor
         self.creators = list(creators)
+        self.db_path, self.names, self.addresses = db_path, list(names), list(addresses)
         self.interval = interval
         self.install_signal = install_signal
         self._loop = None
@@ -244,3 +263,12 @@ class CertificateReloader(Service):
                 _log.error("TLS certificate not changed: {error}", error=e)
             else:
                 _log.info("TLS certificate now from {path}", path=cert_path)
+
+    def configure(self, values: dict) -> None:
+        """Follow the C{tls_cert_path}/C{tls_key_path} config keys (the generated pair when unset)."""
+        try:
+            cert, key = certificate_files(values, self.db_path, self.names, self.addresses)
+        except OSError as e:
+            _log.error("cannot make a TLS certificate: {error}", error=e)
+            return
+        self.use(cert, key)
