@@ -11,9 +11,11 @@ import os
 from twisted.application import service
 
 from dnsops.service import make_service
-from dnsops.tap import Options, environment_argv
+from dnsops.tap import Options, environment_argv, filter_global_log
 
 options = Options()
 options.parseOptions(environment_argv(os.environ))
 application = service.Application("dnsops")
-make_service(options).setServiceParent(application)
+top = make_service(options)
+top.before_start = lambda: filter_global_log(options["log-level"])
+top.setServiceParent(application)

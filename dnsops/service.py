@@ -9,6 +9,7 @@ that cannot be answered and the query log is flushed last.
 """
 
 import os
+import sys
 
 from twisted.application import service
 from twisted.internet import task
@@ -62,8 +63,16 @@ def make_api_resource(deps):
 
 
 def _web_root() -> str | None:
-    root = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(dnsops.__file__))), "web")
-    return root if os.path.isdir(root) else None
+    """
+    The dashboard's files: C{web/} of the checkout (editable installs, C{dns.tac} in place),
+    else where C{pip install .} put them (C{share/dnsops/web} under the environment).
+    """
+    checkout = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(dnsops.__file__))), "web")
+    installed = os.path.join(sys.prefix, "share", "dnsops", "web")
+    for root in (checkout, installed):
+        if os.path.isfile(os.path.join(root, "index.html")):
+            return root
+    return None
 
 
 class DNSOpsService(service.MultiService):
@@ -82,7 +91,13 @@ class DNSOpsService(service.MultiService):
     doh: ListeningService | None = None
     token: str = ""
 
+    #: Called once before anything starts (twistd's C{--log-level} filter), or None.
+    before_start = None
+
     def privilegedStartService(self) -> None:
+        if self.before_start is not None:
+            self.before_start()
+            self.before_start = None
         service.MultiService.privilegedStartService(self)
 
     def startService(self) -> None:

@@ -87,8 +87,45 @@ def environment_argv(environ) -> list[str]:
     return argv
 
 
+def filter_global_log(level_name: str) -> None:
+    """
+    Apply C{--log-level} to the observers twistd (or C{dns.tac}) installed.
+
+    twistd begins logging after it has built the service, so this runs when the service
+    starts (L{dnsops.service.DNSOpsService.before_start}), before the listeners log. twistd's
+    observers are reachable only through the publisher's list, hence the private attribute.
+    """
+    from twisted.logger import FilteringLogObserver, globalLogPublisher
+
+    predicates = log_predicates(level_name)
+    for observer in list(globalLogPublisher._observers):
+        globalLogPublisher.removeObserver(observer)
+        globalLogPublisher.addObserver(FilteringLogObserver(observer, predicates))
+
+
+def log_predicates(level_name: str) -> list:
+    """
+    The filters of the server's log: C{--log-level}, and no line per upstream UDP exchange.
+
+    Every forwarded query opens its own UDP socket (a random source port, against spoofed
+    answers), and Twisted logs "... starting on PORT" for each socket it binds, whatever the
+    protocol's C{noisy} says; at a thousand misses a second that would drown the log.
+    """
+    from twisted.logger import LogLevel, LogLevelFilterPredicate, PredicateResult
+
+    def quiet_exchanges(event: dict):
+        message = event.get("message")
+        if message and isinstance(message[0], str) and message[0].startswith("_UDPExchange "):
+            return PredicateResult.no
+        return PredicateResult.maybe
+
+    return [LogLevelFilterPredicate(LogLevel.levelWithName(level_name)), quiet_exchanges]
+
+
 def makeService(options: Options):
     """twistd's entry point: the same service as C{dnsops start}."""
     from dnsops.service import make_service
 
-    return make_service(options)
+    top = make_service(options)
+    top.before_start = lambda: filter_global_log(options["log-level"])
+    return top

@@ -38,7 +38,7 @@ def start(args: argparse.Namespace, conn) -> int:
     """
     from twisted.python import usage
 
-    from dnsops.tap import Options
+    from dnsops.tap import Options, log_predicates
 
     options = Options()
     try:
@@ -48,14 +48,12 @@ def start(args: argparse.Namespace, conn) -> int:
 
     from twisted.internet import reactor
     from twisted.logger import (
-        FilteringLogObserver, LogLevel, LogLevelFilterPredicate, globalLogBeginner,
-        textFileLogObserver,
+        FilteringLogObserver, globalLogBeginner, textFileLogObserver,
     )
 
     from dnsops.service import make_service
 
-    level = LogLevel.levelWithName(options["log-level"])
-    observer = FilteringLogObserver(textFileLogObserver(sys.stdout), [LogLevelFilterPredicate(level)])
+    observer = FilteringLogObserver(textFileLogObserver(sys.stdout), log_predicates(options["log-level"]))
     globalLogBeginner.beginLoggingTo([observer], redirectStandardIO=False)
     service = make_service(options, reactor)
     try:

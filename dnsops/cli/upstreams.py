@@ -30,7 +30,7 @@ def delete_upstream(args: argparse.Namespace, conn: db.Connection) -> None:
 def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     p = subparsers.add_parser("add-upstream", parents=[common],
                               help="add a resolver that non-local names are forwarded to")
-    p.add_argument("address", metavar="ADDR", help="IPv4 or IPv6 address")
+    p.add_argument("address", metavar="ADDR", help="IPv4 or IPv6 address, or tls://ADDR[:PORT][#NAME] for DNS over TLS")
     p.add_argument("--port", default="53", help="UDP/TCP port (53)")
     p.add_argument("--priority", default="0", help="lower is tried first (0)")
     p.set_defaults(func=add_upstream)

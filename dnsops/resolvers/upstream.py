@@ -85,6 +85,8 @@ def _accept(data: bytes, query_id: int, query: dns.Query) -> dns.Message | None:
 class _UDPExchange(protocol.DatagramProtocol):
     """One query over UDP from its own socket; fires C{deferred} with the matching reply."""
 
+    noisy = False  # one exchange per cache miss: starting/stopping lines would flood the log
+
     def __init__(self, host: str, port: int, data: bytes, query_id: int, query: dns.Query) -> None:
         self.host, self.port, self.data = host, port, data
         self.query_id, self.query = query_id, query
