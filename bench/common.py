@@ -28,6 +28,27 @@ def tool(name: str) -> str:
     return shutil.which(name) or shutil.which(name, path="/usr/sbin:/usr/local/sbin") or name
 
 
+def unbound_server_options(wd: Path) -> str:
+    """
+    The C{server:} lines every Unbound of the benchmark shares: one thread in the foreground,
+    no chroot, syslog or pid file, iterator only (no validation), loopback clients allowed.
+    """
+    return f"""\
+    do-ip6: no
+    num-threads: 1
+    do-daemonize: no
+    username: ""
+    chroot: ""
+    directory: "{wd}"
+    pidfile: ""
+    use-syslog: no
+    logfile: ""
+    verbosity: 1
+    module-config: "iterator"
+    access-control: 127.0.0.0/8 allow
+"""
+
+
 def free_port(avoid: tuple = ()) -> int:
     """A loopback port free for both UDP and TCP, and not one of C{avoid}."""
     for _ in range(50):

@@ -14,7 +14,7 @@ import re
 import subprocess
 from pathlib import Path
 
-from common import LOOPBACK, ZONE, pin, tool
+from common import LOOPBACK, ZONE, pin, tool, unbound_server_options
 
 
 def write(path: Path, text: str) -> Path:
@@ -64,25 +64,14 @@ def upstream_queries(conf: Path) -> int | None:
     return sum(counts) if counts else 0
 
 
-def setup_unbound(args, wd: Path, port: int, upstream: int) -> list[str]:
+def setup_unbound(args, wd: Path, ports: dict, upstream: int) -> list[str]:
     """Unbound as the kit runs it: one thread, cache on, no validation, forwarding to the upstream."""
     conf = write(wd / "unbound.conf", f"""\
 server:
     interface: {LOOPBACK}
-    port: {port}
-    do-ip6: no
-    num-threads: 1
-    do-daemonize: no
-    username: ""
-    chroot: ""
-    directory: "{wd}"
-    pidfile: ""
-    use-syslog: no
-    logfile: ""
-    verbosity: 1
-    module-config: "iterator"
+    port: {ports["dns"]}
+{unbound_server_options(wd)}\
     do-not-query-localhost: no
-    access-control: 127.0.0.0/8 allow
     msg-cache-size: 64m
     rrset-cache-size: 128m
 remote-control:

@@ -7,7 +7,9 @@ in turn runs alone pinned to one core (C{taskset -c 1}) while dnsperf, pinned to
 (C{taskset -c 0}), replays C{queries.txt} for a fixed time. C{--mode auth} (the default)
 compares authoritative answers from C{bench.example.zone} with Knot over UDP and TCP;
 C{--mode forward} compares forwarding cache hits with Unbound, both forwarding to one upstream
-Knot (L{forward}). Absolute qps mean little on a shared machine; the ratio to the reference
+Knot (L{forward}). C{--transports udp,tcp,dot,doh} adds DNS over TLS and over HTTPS rows in the
+authoritative mode, against Knot's DoT where this Knot has it, else against Unbound serving the
+same zone (L{tls}). Absolute qps mean little on a shared machine; the ratio to the reference
 measured in the same run is the figure to report. Runs alternate their order so a drifting
 machine favours no one. Before loading, a few questions go to every server and their answers
 are compared with the reference's, so a fast wrong answer shows in the C{checks} column.
@@ -15,6 +17,7 @@ are compared with the reference's, so a fast wrong answer shows in the C{checks}
     python bench/run.py                       # 2 runs x 20 s per row
     python bench/run.py --duration 5 --runs 1 # a quick look, not for reporting
     python bench/run.py --mode forward --querylog both --api-poll
+    python bench/run.py --transports udp,tcp,dot,doh --duration 10
 
 Nothing is imported from the kit at run time: its zone and query file are data.
 """
@@ -32,6 +35,7 @@ from pathlib import Path
 
 import apipoll
 import forward
+import tls
 from common import (HERE, KIT, LOOPBACK, REPO, ZONE, cpu_seconds, free_port, parse_dnsperf, pin,
                     ready, repin, rss_mib, stop, tool)
 
@@ -41,20 +45,24 @@ class Server:
     """One row of the table: how to set a server up in a work folder and start it."""
 
     name: str
-    setup: object  # (args, workdir, port, upstream port or None) -> argv
+    setup: object  # (args, workdir, ports {"dns", "dot", "doh"}, upstream port or None) -> argv
     notes: str
     reference: bool = False
     poll: bool = False
+    transports: tuple = tls.TRANSPORTS
+    #: the reference for the transports the reference server lacks (DoT, DoH)
+    tls_peer: bool = False
 
 
-def setup_knot(args, wd: Path, port: int, upstream=None) -> list[str]:
-    """Knot with one worker of each kind: the reference row."""
+def setup_knot(args, wd: Path, ports: dict, upstream=None) -> list[str]:
+    """Knot with one worker of each kind: the reference row (DoT only where Knot has it)."""
     conf = wd / "knot.conf"
+    dot = f"    listen-tls: {LOOPBACK}@{ports['dot']}\n" if ports.get("dot") else ""
     conf.write_text(f"""\
 server:
     rundir: "{wd}"
-    listen: {LOOPBACK}@{port}
-    udp-workers: 1
+    listen: {LOOPBACK}@{ports['dns']}
+{dot}    udp-workers: 1
     tcp-workers: 1
     background-workers: 1
 database:
@@ -80,7 +88,7 @@ def dnsops_setup(querylog: bool):
     (forwarding mode), the per-source rate limit off, and with C{querylog} False
     C{query_log_size 0}.
     """
-    def setup(args, wd: Path, port: int, upstream=None) -> list[str]:
+    def setup(args, wd: Path, ports: dict, upstream=None) -> list[str]:
         db = wd / "dnsops.db"
         dnsops = tool("dnsops")
 
@@ -99,8 +107,11 @@ def dnsops_setup(querylog: bool):
         run_dnsops("set-config", "rate_limit_per_sec", "0")
         if not querylog:
             run_dnsops("set-config", "query_log_size", "0")
-        return [tool("twistd"), "-n", "--pidfile=", "dnsops", "--db", str(db), "--port", str(port),
-                "--interface", LOOPBACK, "--api-port", "0", "--no-doh", "--no-dot"]
+        argv = [tool("twistd"), "-n", "--pidfile=", "dnsops", "--db", str(db), "--port", str(ports["dns"]),
+                "--interface", LOOPBACK, "--api-port", "0"]
+        for kind in tls.TLS_TRANSPORTS:
+            argv += [f"--{kind}-port", str(ports[kind])] if ports.get(kind) else [f"--no-{kind}"]
+        return argv
     return setup
 
 
@@ -111,9 +122,18 @@ def servers_for(args) -> list[Server]:
     """The rows of this run: the reference server, then dnsops and the variants asked for."""
     if args.mode == "forward":
         rows = [Server("unbound", forward.setup_unbound, "unbound -d, num-threads 1, forward-zone . "
-                       "to the upstream, iterator only (no validation)", reference=True)]
+                       "to the upstream, iterator only (no validation)", reference=True,
+                       transports=("udp",))]
     else:
-        rows = [Server("knot", setup_knot, "knotd, udp/tcp/background-workers 1", reference=True)]
+        knot_dot = args.knot_dot
+        rows = [Server("knot", setup_knot, "knotd, udp/tcp/background-workers 1"
+                       + (", listen-tls" if knot_dot else ""), reference=True,
+                       transports=("udp", "tcp", "dot") if knot_dot else ("udp", "tcp"))]
+        lacking = [t for t in args.transports if t not in rows[0].transports]
+        if lacking:
+            rows.append(Server("unbound", tls.setup_unbound_auth, "unbound -d, num-threads 1, auth-zone "
+                               "bench.example for-downstream, iterator only, tls-port/https-port",
+                               tls_peer=True))
     if args.querylog in ("on", "both"):
         rows.append(Server("dnsops", dnsops_setup(True), DNSOPS_NOTES))
     if args.querylog in ("off", "both"):
@@ -178,9 +198,8 @@ def checks(reference: dict | None, got: dict | None) -> dict[str, object] | None
 
 def dnsperf(args, port: int, proto: str) -> tuple[dict, str]:
     cmd = [*pin(args.client_cpu), "dnsperf", "-s", LOOPBACK, "-p", str(port), "-d",
-           str(args.queries), "-l", str(args.duration), "-c", "10", "-T", "1", "-q", "200"]
-    if proto == "tcp":
-        cmd += ["-m", "tcp"]
+           str(args.queries), "-l", str(args.duration), "-c", "10", "-T", "1", "-q", "200",
+           *tls.dnsperf_mode(proto, port, args.doh_method)]
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=args.duration + 120)
     out = done.stdout + done.stderr
     return {**parse_dnsperf(out), "command": " ".join(cmd[len(pin(args.client_cpu)):])}, out
@@ -213,17 +232,28 @@ def measure(server: Server, run: int, args, root: Path) -> list[dict]:
             if not ready(upstream, up_port):
                 return [{**base, "proto": "udp", "error": "upstream knotd did not start"}]
             repin(upstream.pid, args.client_cpu)
-        port = free_port(avoid=(up_port,))
-        base["port"] = port
-        return _measure_server(server, base, args, wd, port, up_port, up_conf)
+        ports = {"dns": free_port(avoid=(up_port,))}
+        for kind in tls.TLS_TRANSPORTS:
+            if kind in protocols(server, args):
+                ports[kind] = free_port(avoid=(up_port, *ports.values()))
+        base["port"] = ports["dns"]
+        return _measure_server(server, base, args, wd, ports, up_port, up_conf)
     finally:
         if upstream is not None:
             stop(upstream)
 
 
-def _measure_server(server, base, args, wd, port, up_port, up_conf) -> list[dict]:
+def protocols(server: Server, args) -> list[str]:
+    """The transports measured for C{server}: those asked for that it serves (UDP only when forwarding)."""
+    if args.mode == "forward":
+        return ["udp"]
+    return [t for t in args.transports if t in server.transports]
+
+
+def _measure_server(server, base, args, wd, ports, up_port, up_conf) -> list[dict]:
+    port = ports["dns"]
     try:
-        argv = server.setup(args, wd, port, up_port)
+        argv = server.setup(args, wd, ports, up_port)
     except (OSError, RuntimeError, subprocess.SubprocessError) as e:
         return [{**base, "proto": "udp", "error": f"setup failed: {e}"}]
     forwarding = up_port is not None
@@ -247,14 +277,14 @@ def _measure_server(server, base, args, wd, port, up_port, up_conf) -> list[dict
         poll_to = apipoll.api_address(wd / "server.log") if server.poll else None
         if server.poll and poll_to is None:
             return [{**base, "proto": "udp", "error": "no API port/token in the server log"}]
-        for proto in ("udp",) if args.no_tcp or forwarding else ("udp", "tcp"):
+        for proto in protocols(server, args):
             repinned += repin(proc.pid, args.server_cpu)
             poller = apipoll.Poller(*poll_to, limit_s=args.duration + 60) if poll_to else None
             up_before = forward.upstream_queries(up_conf) if forwarding else None
             cpu_before = cpu_seconds(proc.pid)
             if poller is not None:
                 poller.start()
-            figures, out = dnsperf(args, port, proto)
+            figures, out = dnsperf(args, ports.get(proto, port), proto)
             polled = poller.stop() if poller is not None else None
             cpu_after = cpu_seconds(proc.pid)
             (wd / f"dnsperf-{proto}.out").write_text(out)
@@ -281,42 +311,59 @@ def _measure_server(server, base, args, wd, port, up_port, up_conf) -> list[dict
         stop(proc)
 
 
+def reference_for(proto: str, servers: list[Server]) -> str | None:
+    """The row a transport is compared with: the reference server if it serves it, else the TLS peer."""
+    for s in servers:
+        if s.reference and proto in s.transports:
+            return s.name
+    return next((s.name for s in servers if s.tls_peer and proto in s.transports), None)
+
+
 def table(rows: list[dict], servers: list[Server]) -> str:
     """
-    Markdown: server, proto, qps per run, ratio to the reference server and to the plain
-    dnsops row in the same run, checks.
+    Markdown: server, proto, qps per run, ratio to the transport's reference (Knot, or the TLS
+    peer for DoT/DoH) and to the plain dnsops row in the same run, for DoT/DoH also to the same
+    server's own TCP row, then latency, loss, memory and checks.
     """
     names = [s.name for s in servers]
-    ref = next((s.name for s in servers if s.reference), None)
     runs = sorted({r["run"] for r in rows})
     qps = {(r["server"], r["run"], r["proto"]): r.get("qps") for r in rows}
-    head = ["server", "proto", *[f"qps run {n}" for n in runs], f"x {ref}", "x dnsops",
+    protos = sorted({r["proto"] for r in rows}, key=lambda p: tls.TRANSPORTS.index(p) if p in tls.TRANSPORTS else 9)
+    refs = {p: reference_for(p, servers) for p in protos}
+    head = ["server", "proto", *[f"qps run {n}" for n in runs], "x ref", "x dnsops", "x own tcp",
             "avg ms", "lost", "RSS MiB", "upstream q", "checks"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     keys = sorted({(r["server"], r["proto"]) for r in rows},
-                  key=lambda k: (names.index(k[0]) if k[0] in names else 99, k[1] != "udp"))
+                  key=lambda k: (names.index(k[0]) if k[0] in names else 99,
+                                 tls.TRANSPORTS.index(k[1]) if k[1] in tls.TRANSPORTS else 9))
     for server, proto in keys:
         mine = {r["run"]: r for r in rows if (r["server"], r["proto"]) == (server, proto)}
 
         def each(f):
             return " / ".join(f(mine[n]) if n in mine else "-" for n in runs)
 
-        def ratio(to):
+        def ratio(to, to_proto=proto):
             def cell(r):
-                base = qps.get((to, r["run"], proto))
-                mine_ok = r.get("qps") and base and server not in (to, ref)
-                return f"{r['qps'] / base:.3g}" if mine_ok else "-"
+                base = qps.get((to, r["run"], to_proto))
+                same = to == server and to_proto == proto
+                return f"{r['qps'] / base:.3g}" if r.get("qps") and base and not same else "-"
             return cell
 
         chk = next((r["checks"] for r in mine.values() if r.get("checks")), None)
         cells = [server, proto,
                  *[f"{mine[n]['qps']:,.0f}" if mine.get(n, {}).get("qps") else
                    ("error" if n in mine else "-") for n in runs],
-                 each(ratio(ref)), each(ratio("dnsops")), each(lambda r: str(r.get("avg_ms", "-"))),
+                 each(ratio(refs.get(proto))),
+                 each(ratio("dnsops")) if server != "dnsops" else "-",
+                 each(ratio(server, "tcp")) if proto in tls.TLS_TRANSPORTS else "-",
+                 each(lambda r: str(r.get("avg_ms", "-"))),
                  each(lambda r: str(r.get("lost", "-"))), each(lambda r: str(r.get("rss_mib", "-"))),
                  each(lambda r: str(r.get("upstream_queries", "-"))),
                  f"{chk['passed']}/{chk['total']}" if chk else "-"]
         lines.append("| " + " | ".join(cells) + " |")
+    lines.append("")
+    lines.append("x ref: " + ", ".join(f"{p} against {refs[p] or 'none'}" for p in protos)
+                 + "; x own tcp: the same server's TCP row in the same run")
     return "\n".join(lines)
 
 
@@ -332,25 +379,42 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--runs", type=int, default=2, help="runs, alternating the order (2)")
     p.add_argument("--zone", type=Path, default=KIT / "bench.example.zone")
     p.add_argument("--queries", type=Path, default=KIT / "queries.txt")
-    p.add_argument("--only", help="comma list of rows (knot or unbound, dnsops, dnsops-nolog, "
+    p.add_argument("--only", help="comma list of rows (knot or unbound, dnsops, dnsops-nolog, unbound as the TLS peer, "
                                   "dnsops-poll; 'ref' for the reference)")
-    p.add_argument("--no-tcp", action="store_true", help="UDP rows only")
+    p.add_argument("--no-tcp", action="store_true", help="UDP rows only (same as --transports udp)")
+    p.add_argument("--transports", default="udp,tcp",
+                   help="comma list of udp, tcp, dot, doh (authoritative mode; default udp,tcp); "
+                        "DoT/DoH are compared with Knot's DoT where it has one, else with Unbound")
+    p.add_argument("--doh-method", choices=("GET", "POST"), default="GET",
+                   help="dnsperf's DoH method (GET, its default)")
     p.add_argument("--server-cpu", type=int, default=1)
     p.add_argument("--client-cpu", type=int, default=0, help="dnsperf's core (and the upstream's)")
     p.add_argument("--no-pin", action="store_true", help="do not use taskset")
     p.add_argument("--json", type=Path, help="where to write the rows (default bench/results/)")
     p.add_argument("--keep", action="store_true", help="keep the servers' work folders")
     args = p.parse_args(argv)
+    args.transports = ["udp"] if args.no_tcp else [t.strip() for t in args.transports.split(",") if t.strip()]
+    bad = [t for t in args.transports if t not in tls.TRANSPORTS]
+    if bad or not args.transports:
+        sys.exit(f"error: unknown transport {', '.join(bad) or '(none)'} (choose from udp, tcp, dot, doh)")
+    if args.mode == "forward" and args.transports != ["udp"] and not args.no_tcp:
+        args.transports = ["udp"]  # the forwarding method is UDP only
     if args.no_pin:
         args.server_cpu = args.client_cpu = None
     args.zone, args.queries = args.zone.resolve(), args.queries.resolve()
     for path in (args.zone, args.queries):
         if not path.exists():
             sys.exit(f"error: {path} not found (give --zone/--queries)")
-    needed = ["dnsperf", "knotd"] + (["unbound", "knotc"] if args.mode == "forward" else [])
+    wants_tls = args.mode == "auth" and any(t in tls.TLS_TRANSPORTS for t in args.transports)
+    needed = ["dnsperf", "knotd"] + (["unbound", "knotc"] if args.mode == "forward" or wants_tls else [])
     for name in needed:
         if not shutil.which(tool(name)):
             sys.exit(f"error: {name} not found (apt-get install dnsperf knot unbound)")
+    args.knot_dot = wants_tls and "dot" in args.transports and tls.knot_has_dot()
+    if wants_tls:
+        print(f"knot {tls.knot_version()}: DoT {'yes (listen-tls)' if args.knot_dot else 'no (listen-tls rejected)'}"
+              ", DoH no; DoT/DoH rows are compared with "
+              + ("Knot (DoT) and Unbound (DoH)" if args.knot_dot else "Unbound (auth-zone)"), file=sys.stderr)
     servers = servers_for(args)
     if not servers:
         sys.exit(f"error: no row matches --only {args.only!r}")
@@ -369,7 +433,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             print(f"work folders kept in {root}", file=sys.stderr)
     ref = next((s.name for s in servers if s.reference), None)
-    reference = {r["run"]: r.get("answers") for r in rows if r["server"] == ref}
+    reference = {r["run"]: r.get("answers") for r in rows if r["server"] == ref and r.get("answers")}
     for r in rows:
         r["checks"] = checks(reference.get(r["run"]), r.get("answers"))
     print(table(rows, servers))
@@ -381,7 +445,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"\nrun {r['run']} {r['server']} {r['proto']}: {r['error']}")
     out = args.json or HERE / "results" / f"bench-{args.mode}-{time.strftime('%Y%m%d-%H%M%S')}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"started": started, "cpus": os.cpu_count(),
+    out.write_text(json.dumps({"started": started, "cpus": os.cpu_count(), "knot": tls.knot_version(),
+                               "references": {p: reference_for(p, servers) for p in args.transports},
                                "python": sys.version.split()[0], "settings": {
                                    k: str(v) for k, v in vars(args).items()},
                                "rows": [{k: v for k, v in r.items() if k != "answers"}

@@ -7,7 +7,10 @@ kdig are the clients.
 """
 
 import base64
+import re
 import shutil
+import socket
+import ssl
 import subprocess
 
 import dns.message
@@ -29,7 +32,7 @@ from dnsops.server.tls import ReloadableServerTLS
 from tests import dnsquery
 from tests.harness import start_server
 from tests.test_dot import same_answer
-from tests.test_server import make_zone_db
+from tests.test_server import make_zone_db, set_config
 from tests.test_tls import issue, make_ca
 
 TIMEOUT = 3.0
@@ -55,13 +58,79 @@ def _need_doh_client() -> None:
         raise SkipTest("needs the test extras: dnspython[doh] (httpx2, h2)")
 
 
+def h2_exchange(port: int, cafile: str, names: list[str], post: bool = False,
+                window: int | None = None) -> tuple[list[list[tuple]], dict[int, bytes]]:
+    """
+    Send one query per name on one HTTP/2 connection, all in one write, and read every answer
+    (blocking, bounded by L{TIMEOUT} per read and 200 reads).
+
+    @param window: the client's initial stream window, to make the server wait on flow control.
+    @return: per TLS read, the frames seen as C{(kind, stream)} with kind C{headers}, C{data}
+        or C{data+end}; and the body of each stream.
+    """
+    import h2.config
+    import h2.connection
+    import h2.events
+    import h2.settings
+
+    context = ssl.create_default_context(cafile=cafile)
+    context.set_alpn_protocols(["h2"])
+    reads, bodies = [], {}
+    with context.wrap_socket(socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT),
+                             server_hostname="dns.test") as tls:
+        conn = h2.connection.H2Connection(h2.config.H2Configuration(client_side=True))
+        conn.initiate_connection()
+        if window is not None:
+            conn.update_settings({h2.settings.SettingCodes.INITIAL_WINDOW_SIZE: window})
+        for name in names:
+            wire = dnsquery.make(name, flags="RD").to_wire()
+            stream = conn.get_next_available_stream_id()
+            bodies[stream] = b""
+            headers = [(":method", "POST" if post else "GET"), (":scheme", "https"),
+                       (":authority", "dns.test")]
+            if post:
+                conn.send_headers(stream, headers + [(":path", "/dns-query"),
+                                                     ("content-type", "application/dns-message")])
+                conn.send_data(stream, wire, end_stream=True)
+            else:
+                encoded = base64.urlsafe_b64encode(wire).rstrip(b"=").decode()
+                conn.send_headers(stream, headers + [(":path", "/dns-query?dns=" + encoded)], end_stream=True)
+        tls.sendall(conn.data_to_send())
+        ended = set()
+        for _ in range(200):
+            if len(ended) == len(names):
+                break
+            data = tls.recv(65536)  # one TLS record at most, as OpenSSL reads
+            if not data:
+                break
+            frames = []
+            for event in conn.receive_data(data):
+                if isinstance(event, h2.events.ResponseReceived):
+                    frames.append(("headers", event.stream_id))
+                elif isinstance(event, h2.events.DataReceived):
+                    frames.append(("data+end" if event.stream_ended else "data", event.stream_id))
+                    bodies[event.stream_id] += event.data
+                    conn.acknowledge_received_data(event.flow_controlled_length, event.stream_id)
+                elif isinstance(event, h2.events.StreamEnded):
+                    ended.add(event.stream_id)
+            if frames:
+                reads.append(frames)
+            tls.sendall(conn.data_to_send())
+    return reads, bodies
+
+
 class DoHTestCase(TestCase):
     """A real server with a DoH listener of its own factory on a free port."""
+
+    #: config keys stored before the server starts
+    config: dict = {}
 
     def setUp(self) -> None:
         _need_doh_client()
         self.db_path = self.mktemp()
         make_zone_db(self.db_path)
+        for key, value in self.config.items():
+            set_config(self.db_path, key, value)
         self.server = start_server(self, self.db_path)
         directory = self.mktemp()
         self.ca = make_ca(directory)
@@ -157,6 +226,63 @@ class DoHAnswerTests(DoHTestCase):
         self.assertEqual(out.stdout.strip(), "192.0.2.10", out.stderr)
 
 
+class HTTP2DeliveryTests(DoHTestCase):
+    """Many answers in flight on one HTTP/2 connection, as load generators send them."""
+
+    config = {"rate_limit_per_sec": "0"}
+    names = ["www.example.com", "nope.example.com", "ns1.example.com", "mx.example.com",
+             "m1.example.com", "m2.example.com", "sub.example.com", "many.example.com"]
+
+    def check_whole(self, reads: list, bodies: dict) -> None:
+        """Every answer came as HEADERS then one DATA frame with END_STREAM, alone in its read."""
+        for frames in reads:
+            self.assertEqual(len(frames), 2, reads)
+            (first, stream), (second, same) = frames
+            self.assertEqual((first, second, same), ("headers", "data+end", stream), reads)
+        self.assertEqual(sorted(stream for frames in reads for _, stream in frames[:1]), sorted(bodies))
+        for stream, body in bodies.items():
+            dns.message.from_wire(body)
+
+    @defer.inlineCallbacks
+    def test_answers_whole_and_one_per_record(self) -> None:
+        """If eight GET and eight POST queries arrive in one write, then each answer is one HEADERS and one END_STREAM DATA frame in a TLS record of its own."""
+        for post in (False, True):
+            reads, bodies = yield deferToThread(h2_exchange, self.port, self.cafile, self.names, post)
+            self.assertEqual(len(bodies), len(self.names))
+            self.check_whole(reads, bodies)
+
+    @defer.inlineCallbacks
+    def test_flow_control_still_obeyed(self) -> None:
+        """If the client's stream window is 16 octets, then answers come in 16-octet frames as it opens the window, and are complete."""
+        reads, bodies = yield deferToThread(h2_exchange, self.port, self.cafile, self.names[:3], False, 16)
+        sizes = [kind for frames in reads for kind, _ in frames if kind.startswith("data")]
+        self.assertGreater(len(sizes), 3)
+        for body in bodies.values():
+            self.assertGreater(len(body), 16)
+            self.assertEqual(len(dns.message.from_wire(body).question), 1)
+
+    @defer.inlineCallbacks
+    def test_dnsperf_loses_nothing(self) -> None:
+        """If dnsperf runs DoH for two seconds with 40 queries in flight, then every query is answered."""
+        if shutil.which("dnsperf") is None:
+            raise SkipTest("dnsperf is not installed")
+        datafile = self.mktemp()
+        with open(datafile, "w") as f:
+            f.write("".join(f"{name} A\n" for name in self.names))
+        out = yield deferToThread(
+            subprocess.run,
+            ["dnsperf", "-m", "doh", "-s", "127.0.0.1", "-p", str(self.port), "-d", datafile,
+             "-l", "2", "-c", "2", "-T", "1", "-q", "40", "-t", "2",
+             "-O", f"doh-uri=https://127.0.0.1:{self.port}/dns-query"],
+            capture_output=True, text=True, timeout=30,
+        )
+        sent = re.search(r"Queries sent:\s+(\d+)", out.stdout)
+        lost = re.search(r"Queries lost:\s+(\d+)", out.stdout)
+        self.assertIsNotNone(sent, out.stdout + out.stderr)
+        self.assertGreater(int(sent.group(1)), 100, out.stdout)
+        self.assertEqual(int(lost.group(1)), 0, out.stdout)
+
+
 class DoHErrorTests(DoHTestCase):
     """Bad requests get HTTP errors, not DNS ones."""
 
@@ -240,6 +366,20 @@ class WireHelperTests(SynchronousTestCase):
         self.assertEqual(min_ttl(message.to_wire()), 60)
         empty = dns.message.make_response(dns.message.make_query("a.example.com", "A"))
         self.assertEqual(min_ttl(empty.to_wire()), 0)
+
+    def test_walk_records_sections(self) -> None:
+        """If an answer has one answer, one authority and an OPT record, then two sections give two records and three end with the OPT."""
+        from dnsops.server import edns
+
+        message = dns.message.make_response(dns.message.make_query("a.example.com", "A", use_edns=0))
+        message.answer.append(dns.rrset.from_text("a.example.com.", 300, "IN", "A", "192.0.2.1"))
+        message.authority.append(dns.rrset.from_text("example.com.", 60, "IN", "NS", "ns.example.com."))
+        wire = message.to_wire()
+        self.assertEqual([(r.rtype, r.ttl) for r in edns.walk_records(wire, sections=2)], [(1, 300), (2, 60)])
+        every = list(edns.walk_records(wire))
+        self.assertEqual([r.rtype for r in every], [1, 2, edns.TYPE_OPT])
+        self.assertEqual(every[-1].end, len(wire))
+        self.assertEqual(wire[every[0].rdata_at:every[0].end], bytes([192, 0, 2, 1]))
 
     def test_json_query(self) -> None:
         """If the JSON form asks for an IDN with type MX and cd=1, then the wire query has the A-label, MX, RD and CD."""

@@ -60,17 +60,26 @@ class Process:
         with open(self.log_path) as f:
             return f.read()
 
-    def wait_port(self) -> int:
-        """The DNS port from the log (blocking; bounded by L{START_TIMEOUT})."""
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline:
-            found = LISTENING.search(self.log())
+    def wait_for(self, pattern: str | re.Pattern, timeout: float = START_TIMEOUT) -> re.Match:
+        """
+        The first match of C{pattern} in the log, waiting until it is written (blocking; bounded
+        by C{timeout}, and given up at once if the process has exited without writing it).
+        """
+        pattern = re.compile(pattern) if isinstance(pattern, str) else pattern
+        deadline = time.monotonic() + timeout
+        while True:
+            exited = self.proc.poll() is not None
+            found = pattern.search(self.log())
             if found:
-                return int(found.group(1))
-            if self.proc.poll() is not None:
+                return found
+            if exited or time.monotonic() >= deadline:
                 break
             time.sleep(0.05)
-        raise AssertionError(f"no listening line; log:\n{self.log()}")
+        raise AssertionError(f"no line matching {pattern.pattern!r}; log:\n{self.log()}")
+
+    def wait_port(self) -> int:
+        """The DNS port from the log (blocking; bounded by L{START_TIMEOUT})."""
+        return int(self.wait_for(LISTENING).group(1))
 
     def stop(self, sig=signal.SIGTERM) -> int:
         self.proc.send_signal(sig)
@@ -116,12 +125,12 @@ class TwistdTests(TestCase):
         """If the database is missing, then twistd creates it and logs listeners, token and dashboard."""
         port = yield deferToThread(self.server.wait_port)
         self.assertTrue(os.path.exists(self.db_path))
-        log = self.server.log()
-        self.assertIn(f"dns tcp listening on 127.0.0.1:{port}", log)
-        self.assertRegex(log, r"api http listening on 127\.0\.0\.1:\d+")
-        self.assertRegex(log, r"API token: \S{20,}")
-        self.assertIn("dashboard at http://127.0.0.1:", log)
-        api_port = re.search(r"api http listening on 127\.0\.0\.1:(\d+)", log).group(1)
+        # Each line may still be on its way to the log when the port line is there: wait for each.
+        yield deferToThread(self.server.wait_for, re.escape(f"dns tcp listening on 127.0.0.1:{port}"))
+        api = yield deferToThread(self.server.wait_for, r"api http listening on 127\.0\.0\.1:(\d+)")
+        yield deferToThread(self.server.wait_for, r"API token: \S{20,}")
+        yield deferToThread(self.server.wait_for, re.escape("dashboard at http://127.0.0.1:"))
+        api_port = api.group(1)
         body = yield deferToThread(_get_json, f"http://127.0.0.1:{api_port}/health")
         self.assertEqual(body["status"], "ok")
 

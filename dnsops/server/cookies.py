@@ -194,27 +194,17 @@ def without_cookie(data: bytes) -> bytes:
     from dnsops.server import edns
 
     try:
-        _, _, qdcount, ancount, nscount, arcount = edns.parse_header(data)
-        offset = 12
-        for _ in range(qdcount):
-            _, offset = edns.read_name(data, offset)
-            offset += 4
-        for _ in range(ancount + nscount + arcount):
-            start = offset
-            _, offset = edns.read_name(data, offset)
-            rtype, _, _, rdlength = edns.RR_FIXED.unpack_from(data, offset)
-            rdata_at = offset + 10
-            offset = rdata_at + rdlength
-            if rtype != edns.TYPE_OPT:
+        for record in edns.walk_records(data):
+            if record.rtype != edns.TYPE_OPT:
                 continue
-            kept, at = b"", rdata_at
-            while at + 4 <= offset:
+            kept, at = b"", record.rdata_at
+            while at + 4 <= record.end:
                 code, length = struct.unpack_from("!HH", data, at)
                 if code != OPTION_COOKIE:
                     kept += data[at : at + 4 + length]
                 at += 4 + length
-            head = data[start : rdata_at - 2] + struct.pack("!H", len(kept))
-            return data[:start] + head + kept + data[offset:]
+            head = data[record.start : record.rdata_at - 2] + struct.pack("!H", len(kept))
+            return data[: record.start] + head + kept + data[record.end :]
     except (ValueError, struct.error):
         pass
     return data

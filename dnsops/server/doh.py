@@ -9,6 +9,17 @@ section 5.1), so HTTP caches never keep an answer longer than DNS would. The JSO
 (C{?name=&type=}, as Google and Cloudflare serve it) builds a query, answers it the same way,
 and renders the answer as JSON. HTTP/2 comes from Twisted's web server when TLS negotiates
 C{h2} by ALPN; HTTP/1.1 is always there.
+
+Over HTTP/2 every answer leaves as its HEADERS frame and one DATA frame carrying END_STREAM,
+written at once in a TLS record of its own (L{_WholeAnswerH2}). Twisted's own sending loop
+sends one frame per reactor turn, round-robin across streams: with many queries in flight
+that caps the rate, and it puts other streams' DATA frames between a stream's data and its
+empty END_STREAM frame. A client that gathers DATA until END_STREAM into one buffer per
+connection and takes one answer per TLS record read (dnsperf's DoH mode) then glues answers
+together, or drops all but the first of a record, and times the rest out.
+L{_WholeAnswerH2} leans on internals of Twisted's C{H2Connection} (its stream queues and
+flow-control state) and of its TLS transport's write gathering; C{tests.test_doh}'s
+C{HTTP2DeliveryTests} pin the frames and records, so a Twisted upgrade that moves them shows.
 """
 
 import base64
@@ -18,7 +29,12 @@ import socket
 import struct
 
 from twisted.names import dns
-from twisted.web import resource, server
+from twisted.web import http, resource, server
+
+try:
+    from twisted.web._http2 import H2Connection
+except ImportError:  # no h2 package: HTTP/1.1 only, as Twisted itself does then
+    H2Connection = None
 
 from dnsops.errors import UserError
 from dnsops.names import canonical_name
@@ -33,18 +49,7 @@ MAX_MESSAGE = 65535
 def min_ttl(wire: bytes) -> int:
     """The smallest TTL of the answer and authority records (OPT aside); 0 when there are none."""
     try:
-        _, _, qdcount, ancount, nscount, _ = edns.parse_header(wire)
-        offset = 12
-        for _ in range(qdcount):
-            _, offset = edns.read_name(wire, offset)
-            offset += 4
-        ttls = []
-        for _ in range(ancount + nscount):
-            _, offset = edns.read_name(wire, offset)
-            rtype, _, ttl, rdlength = edns.RR_FIXED.unpack_from(wire, offset)
-            offset += 10 + rdlength
-            if rtype != edns.TYPE_OPT:
-                ttls.append(ttl)
+        ttls = [r.ttl for r in edns.walk_records(wire, sections=2) if r.rtype != edns.TYPE_OPT]
     except (ValueError, struct.error):
         return 0
     return min(ttls, default=0)
@@ -149,8 +154,141 @@ def doh_site(dns_factory, timeout: float | None = None) -> server.Site:
     return site
 
 
+if H2Connection is not None:
+    import h2.config
+    import h2.connection
+    from h2.exceptions import StreamClosedError
+    from twisted.protocols.tls import TLSMemoryBIOProtocol
+
+    def _write_record(transport, data: bytes) -> None:
+        """
+        Write C{data} as TLS records of its own: whatever the transport holds for this
+        reactor turn goes first, then C{data}, not merged with what follows.
+
+        Twisted's TLS transport gathers a turn's writes into one record. A client that reads
+        one record at a time and takes one answer per read (dnsperf) then loses every answer
+        after the first in a record, so each answer gets its own.
+        """
+        aggregator = getattr(transport, "_aggregator", None)
+        if isinstance(transport, TLSMemoryBIOProtocol) and aggregator is not None:
+            aggregator.flush()
+            TLSMemoryBIOProtocol.write(transport, data)
+        else:
+            transport.write(data)
+
+    class _WholeAnswerH2(H2Connection):
+        """
+        Twisted's HTTP/2 connection, but a response finished in the reactor turn it was
+        written goes out whole and at once: HEADERS and one DATA frame with END_STREAM, in a
+        TLS record of their own. Longer or streamed responses, or a connection waiting on
+        flow control or on a full transport, take Twisted's own sending loop.
+
+        @ivar _held: per stream, body written this turn and not yet handed to Twisted's queue.
+        @ivar _turn: the call at the end of this turn that hands on what is still held.
+        """
+
+        def __init__(self, reactor=None) -> None:
+            H2Connection.__init__(self, reactor)
+            # Our own response headers need no checks on the way out (still lower-cased); inbound
+            # headers stay checked.
+            self.conn = h2.connection.H2Connection(config=h2.config.H2Configuration(
+                client_side=False, header_encoding=None,
+                validate_outbound_headers=False))
+            self._held: dict[int, list[bytes]] = {}
+            self._turn = None
+
+        def _hold_until_turn_ends(self) -> None:
+            if self._turn is None:
+                self._turn = self._reactor.callLater(0, self._end_turn)
+
+        def _end_turn(self) -> None:
+            """Responses still open at the end of the turn are streamed the usual way."""
+            self._turn = None
+            held, self._held = self._held, {}
+            for stream_id, chunks in held.items():
+                if stream_id in self._outboundStreamQueues:
+                    H2Connection.writeDataToStream(self, stream_id, b"".join(chunks))
+            self._tryToWriteControlData()
+
+        def writeHeaders(self, version, code, reason, headers, streamID) -> None:
+            headers.insert(0, (b":status", code))
+            try:
+                self.conn.send_headers(streamID, headers)
+            except StreamClosedError:
+                return
+            self._hold_until_turn_ends()
+
+        def writeDataToStream(self, streamID: int, data: bytes) -> None:
+            self._held.setdefault(streamID, []).append(data)
+            self._hold_until_turn_ends()
+
+        def endRequest(self, streamID: int) -> None:
+            data = b"".join(self._held.pop(streamID, ()))
+            queue = self._outboundStreamQueues.get(streamID)
+            if queue is None:  # the client reset the stream: nothing to send it
+                return
+            if (queue or self._consumerBlocked is not None
+                    or self._bufferedControlFrames
+                    or len(data) > min(self.conn.local_flow_control_window(streamID),
+                                       self.conn.max_outbound_frame_size)):
+                self._tryToWriteControlData()
+                if data:
+                    H2Connection.writeDataToStream(self, streamID, data)
+                H2Connection.endRequest(self, streamID)
+                return
+            if data:
+                self.conn.send_data(streamID, data, end_stream=True)
+            else:
+                self.conn.end_stream(streamID)
+            _write_record(self.transport, self.conn.data_to_send())
+            self._requestDone(streamID)
+
+        def connectionLost(self, reason, _cancelTimeouts=True) -> None:
+            self._held.clear()
+            if self._turn is not None and self._turn.active():
+                self._turn.cancel()
+            self._turn = None
+            H2Connection.connectionLost(self, reason, _cancelTimeouts)
+
+    class _DoHChannel(http._GenericHTTPChannelProtocol):
+        """Twisted's HTTP/1.1-or-HTTP/2 switch, choosing L{_WholeAnswerH2} for C{h2}."""
+
+        def dataReceived(self, data: bytes) -> None:
+            if self._negotiatedProtocol is None:
+                if getattr(self._channel.transport, "negotiatedProtocol", None) == b"h2":
+                    self._become_h2()
+            return http._GenericHTTPChannelProtocol.dataReceived(self, data)
+
+        def _become_h2(self) -> None:
+            old = self._channel
+            producer = old._networkProducer
+            producer.unregisterProducer()
+            old.setTimeout(None)
+            transport = old.transport
+            self._channel = channel = _WholeAnswerH2()
+            channel.requestFactory = self._requestFactory
+            channel.site = self._site
+            channel.factory = self._factory
+            channel.timeOut = self._timeOut
+            channel.callLater = self._callLater
+            channel.makeConnection(transport)
+            producer.registerProducer(channel, True)
+            self._negotiatedProtocol = b"h2"
+
+    def _channel_for(site) -> http._GenericHTTPChannelProtocol:
+        return _DoHChannel(http.HTTPChannel())
+
+else:
+    _channel_for = http._genericHTTPChannelProtocolFactory
+
+
 class _QuietSite(server.Site):
-    """No HTTP access log: every query is in the query log already, and a line each costs."""
+    """
+    No HTTP access log: every query is in the query log already, and a line each costs.
+    HTTP/2 connections answer through L{_WholeAnswerH2}.
+    """
+
+    protocol = _channel_for
 
     def log(self, request) -> None:
         pass

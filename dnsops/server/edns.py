@@ -13,6 +13,7 @@ import ipaddress
 import struct
 from dataclasses import dataclass, field
 from io import BytesIO
+from typing import Iterator, NamedTuple
 
 HEADER = struct.Struct("!HHHHHH")
 RR_FIXED = struct.Struct("!HHIH")
@@ -125,6 +126,38 @@ def read_name(data: bytes, offset: int) -> tuple[list, int]:
 def parse_header(data: bytes) -> tuple[int, int, int, int, int, int]:
     """(id, flags, qdcount, ancount, nscount, arcount); the caller checks len >= 12."""
     return HEADER.unpack_from(data)
+
+
+class RecordSpan(NamedTuple):
+    """Where one resource record lies in a message: C{data[start:end]}, its data from C{rdata_at}."""
+
+    start: int
+    rtype: int
+    ttl: int
+    rdata_at: int
+    end: int
+
+
+def walk_records(data: bytes, sections: int = 3) -> Iterator[RecordSpan]:
+    """
+    Every resource record after the question, in order, without decoding any record data.
+
+    @param sections: how many sections to walk: 1 answer, 2 with authority, 3 with additional.
+    @raise MalformedQuery: (from the iteration) when a name does not read.
+    @raise struct.error: (from the iteration) when the header or a record's fixed part is cut off.
+    """
+    _, _, qdcount, ancount, nscount, arcount = parse_header(data)
+    offset = 12
+    for _ in range(qdcount):
+        _, offset = read_name(data, offset)
+        offset += 4
+    for _ in range((ancount, ancount + nscount, ancount + nscount + arcount)[sections - 1]):
+        start = offset
+        _, offset = read_name(data, offset)
+        rtype, _, ttl, rdlength = RR_FIXED.unpack_from(data, offset)
+        rdata_at = offset + 10
+        offset = rdata_at + rdlength
+        yield RecordSpan(start, rtype, ttl, rdata_at, offset)
 
 
 def parse_question(data: bytes) -> tuple[list, int, int, int]:
