@@ -49,8 +49,9 @@ class ConfigTests(SynchronousTestCase):
         self.assertIn("known keys", reply.json["error"])
 
     def test_value_must_be_text(self) -> None:
-        """If the value is not a string, then it is 400 naming value."""
-        self.api.fails("PUT", "/api/config/rate_limit_burst", {"value": 30}, field="value")
+        """If the value is not a string or a number, then it is 400 naming value."""
+        for value in (True, [30], {"n": 30}, None):
+            self.api.fails("PUT", "/api/config/rate_limit_burst", {"value": value}, field="value")
 
     def test_secret_is_masked_in_audit(self) -> None:
         """If a secret key is set, then the audit log holds a mask, not the value."""

@@ -36,7 +36,7 @@ class ZoneTests(SynchronousTestCase):
 
     def test_create_bad_name(self) -> None:
         """If the zone name is invalid, then it is 400 with the store's message."""
-        self.api.fails("POST", "/api/zones", {"name": "bad..name"}, field="zone")
+        self.api.fails("POST", "/api/zones", {"name": "bad..name"}, field="name")
 
     def test_create_twice_is_conflict(self) -> None:
         """If a zone exists, then creating it again is 409."""

@@ -71,7 +71,7 @@ class PipelineCommandTests(SynchronousTestCase):
     def test_block_bad_input(self):
         """If a domain or response is bad, then one error line says so and nothing changes."""
         self.assertIn("'bad domain'", self.fails("block", "bad domain"))
-        self.assertIn("invalid choice", self.fails("block", "ads.example.com", "--response", "drop"))
+        self.assertIn("invalid response 'drop'", self.fails("block", "ads.example.com", "--response", "drop"))
         self.assertEqual(self.fails("unblock", "ads.example.com"), "error: domain 'ads.example.com' is not blocked\n")
         self.assertEqual(self.ok("list-blocked"), "(none)\n")
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from klein import Klein
+from klein._resource import KleinResource, URLDecodeError, extractURLparts
 from twisted.internet.defer import maybeDeferred
 from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
@@ -112,7 +113,7 @@ class Api:
 
     def __init__(self, deps: ApiDeps) -> None:
         self.deps = deps
-        self.app = Klein()
+        self.app = _Klein()
         self.spec = Spec("dnsops", dnsops.__version__)
         self.auth = Authenticator(deps.limiter)
 
@@ -214,8 +215,12 @@ def json_bytes(value: object) -> bytes:
     return json.dumps(value, default=str).encode("utf-8")
 
 
+#: Reason phrases twisted.web does not know (it would send "Unknown Status").
+EXTRA_REASONS = {429: b"Too Many Requests"}
+
+
 def error_body(request: IRequest, status: int, message: str, field: str | None = None) -> bytes:
-    request.setResponseCode(status)
+    request.setResponseCode(status, EXTRA_REASONS.get(status))
     request.setHeader(b"content-type", b"application/json")
     return json_bytes({"error": message, "field": field})
 
@@ -233,7 +238,9 @@ def add_error_handlers(api: Api) -> None:
 
     @app.handle_errors(MethodNotAllowed)
     def not_allowed(request: IRequest, failure: Failure) -> bytes:
-        allowed = failure.value.valid_methods or []
+        # werkzeug's own list includes the dashboard's catch-all route, which takes every
+        # method only to answer 404/405 itself; name what the API really serves.
+        allowed = allowed_methods(app, request_path(request)) or failure.value.valid_methods or []
         if allowed:
             request.setHeader(b"allow", ", ".join(sorted(allowed)).encode())
         method = request.method.decode("ascii", "replace")
@@ -262,17 +269,63 @@ def request_path(request: IRequest) -> str:
     return request.path.decode("utf-8", "replace")
 
 
+#: The methods API routes are declared with.
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+#: Endpoint names of the dashboard's catch-all routes (L{dnsops.api.web}).
+WEB_ENDPOINTS = ("web", "web_branch")
+
+
+def allowed_methods(app: Klein, path: str) -> list[str]:
+    """The methods some route other than the dashboard's catch-all serves C{path} with."""
+    adapter = app.url_map.bind("localhost")
+    allowed = []
+    for method in METHODS:
+        try:
+            rule, _ = adapter.match(path, method=method, return_rule=True)
+        except HTTPException:
+            continue
+        if rule.endpoint not in WEB_ENDPOINTS:
+            allowed.append(method)
+    if "GET" in allowed:
+        allowed.append("HEAD")
+    return allowed
+
+
+class _ApiResource(KleinResource):
+    """
+    Klein's resource, but a URL that is not UTF-8 gets a JSON 400 like every other error.
+
+    Klein answers such URLs itself, before any route or error handler runs, with a bare
+    C{text/html} body; clients of a JSON API must never see that.
+    """
+
+    def render(self, request: IRequest) -> Any:
+        try:
+            extractURLparts(request)
+        except URLDecodeError:
+            return error_body(request, 400, "invalid URL: the path is not UTF-8")
+        return super().render(request)
+
+
+class _Klein(Klein):
+    """A Klein app whose resource is L{_ApiResource}."""
+
+    def resource(self) -> KleinResource:
+        return _ApiResource(self)
+
+
 def make_api(deps: ApiDeps) -> Klein:
     """The whole REST API, dashboard and metrics, ready for C{Site(app.resource())}."""
     from dnsops.api import (
-        audit as audit_routes, blocklist, cache, config, keys, logs, meta, records, stats,
-        timeseries, upstreams, web, zones,
+        audit as audit_routes, blocklist, cache, config, dnssec, keys, logs, meta, records,
+        stats, timeseries, upstreams, web, zones,
     )
 
     api = Api(deps)
     add_error_handlers(api)
-    for module in (zones, records, blocklist, upstreams, cache, logs, config, keys, stats,
-                   timeseries, audit_routes, meta):
+    for module in (zones, records, dnssec, blocklist, upstreams, cache, logs, config, keys,
+                   stats, timeseries, audit_routes, meta):
         module.add_routes(api)
     web.add_routes(api)
     api.app.spec = api.spec

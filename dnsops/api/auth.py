@@ -83,14 +83,21 @@ class FailureLimiter:
     After C{max_failures} failures within C{window} seconds, the address is locked for
     C{lockout} seconds; each further lockout of the same address doubles it, up to
     C{max_lockout}. A successful login clears the address's record.
+
+    The threshold (30 a minute) lets a person mistype and a script check a few dozen
+    endpoints for 401, while 50 wrong guesses in a row end in 429; the first lockout is
+    short (10 s) for the same reason. While locked, the right token is refused too: checking
+    it would tell a guesser when it was right. Requests with no credentials at all do not
+    count. Behind a reverse proxy every client shares the proxy's address; bind the API to
+    loopback there and let the proxy limit logins.
     """
 
     def __init__(
         self,
         clock: IReactorTime,
-        max_failures: int = 10,
+        max_failures: int = 30,
         window: float = 60.0,
-        lockout: float = 30.0,
+        lockout: float = 10.0,
         max_lockout: float = 3600.0,
         max_addresses: int = 10_000,
     ) -> None:

@@ -9,17 +9,13 @@ and the rest from the C{web/} directory, with no listings and JSON for missing f
 
 import os
 
-from klein import Klein
 from twisted.web.iweb import IRequest
 from twisted.web.resource import Resource
 from twisted.web.static import File
-from werkzeug.exceptions import HTTPException, MethodNotAllowed
+from werkzeug.exceptions import MethodNotAllowed
 from werkzeug.exceptions import NotFound as RouteNotFound
 
-from dnsops.api.app import Api, error_body, request_path
-
-_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
-_WEB_ENDPOINTS = ("web", "web_branch")
+from dnsops.api.app import METHODS, Api, allowed_methods, error_body, request_path
 
 
 class _JsonNotFound(Resource):
@@ -40,15 +36,21 @@ class WebRoot(File):
     def directoryListing(self) -> Resource:
         return _JsonNotFound()
 
+    def getChild(self, path: bytes, request: IRequest) -> Resource:
+        # A NUL names no file; File would pass it to stat() and fail with ValueError (a 500).
+        if b"\0" in path:
+            return self.childNotFound
+        return super().getChild(path, request)
+
 
 def add_routes(api: Api) -> None:
     """The dashboard at C{/}, and JSON 404/405 for any other path."""
     app = api.app
 
-    @app.route("/", branch=True, methods=list(_METHODS), endpoint="web")
+    @app.route("/", branch=True, methods=list(METHODS), endpoint="web")
     def web(request: IRequest) -> Resource:
         path = request_path(request)
-        allowed = _allowed_methods(app, path)
+        allowed = allowed_methods(app, path)
         if allowed and request.method.decode("ascii", "replace") not in allowed:
             raise MethodNotAllowed(valid_methods=allowed)
         if (
@@ -58,19 +60,3 @@ def add_routes(api: Api) -> None:
         ):
             raise RouteNotFound()
         return WebRoot(api.deps.web_root)
-
-
-def _allowed_methods(app: Klein, path: str) -> list[str]:
-    """The methods some route other than the dashboard serves C{path} with."""
-    adapter = app.url_map.bind("localhost")
-    allowed = []
-    for method in _METHODS:
-        try:
-            rule, _ = adapter.match(path, method=method, return_rule=True)
-        except HTTPException:
-            continue
-        if rule.endpoint not in _WEB_ENDPOINTS:
-            allowed.append(method)
-    if "GET" in allowed:
-        allowed.append("HEAD")
-    return allowed

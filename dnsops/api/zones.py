@@ -75,8 +75,9 @@ def add_routes(api: Api) -> None:
         parsed = read_zone(call.body, name, "-", 3600 if row is None else row["ttl"])
         with api.changing(call):
             result = records.replace_records(call.conn, name, parsed, call.query["replace"])
-            result["serial"] = zones.get_zone(call.conn, name)["serial"]
             call.change("import-zone", name, None, result)
+        # Read after the commit, which may bump the serial; inside it the value is stale.
+        result["serial"] = zones.get_zone(call.conn, name)["serial"]
         return result
 
     @api.route("GET", "/api/zones/{name}/export", scope="read", path_params=_ZONE_PATH,

@@ -16,6 +16,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from dnsops import __version__
 from dnsops.errors import UserError
 
 #: Modules with a C{register(subparsers)} function, in the order their commands are listed.
@@ -79,6 +80,7 @@ def build_parser() -> ArgumentParser:
     parser = ArgumentParser(
         prog="dnsops", description="DNS server and ops console.", parents=[common]
     )
+    parser.add_argument("--version", action="version", version=f"dnsops {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=ArgumentParser)
     subparsers.required = True
     for name in COMMAND_MODULES:
@@ -108,6 +110,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except Exception as e:  # noqa: BLE001 - a bug still gets one line, never a traceback
+        print(f"error: internal error ({type(e).__name__}: {e})", file=sys.stderr)
+        return 1
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -10,6 +10,7 @@ import sys
 from dnsops.cli import Table
 from dnsops.errors import UserError
 from dnsops.store import audit, blocklist, db
+from dnsops.store.db import MAX_ROWID
 
 
 def block(args: argparse.Namespace, conn: db.Connection) -> str:
@@ -112,13 +113,14 @@ def _count(text: str) -> int:
         value = int(text)
     except ValueError:
         value = -1
-    if value < 0:
+    if not 0 <= value <= MAX_ROWID:
         raise UserError(f"invalid count '{text}': expected a whole number", "limit")
     return value
 
 
 def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    response = dict(choices=blocklist.RESPONSES, default="zero",
+    # No argparse choices: the store checks the value, so the CLI and REST say the same thing.
+    response = dict(default="zero",
                     help="zero: A 0.0.0.0 / AAAA :: / others NXDOMAIN (default); nxdomain")
 
     p = subparsers.add_parser("block", parents=[common], help="block a domain (*.x.y: subdomains)")

@@ -6,6 +6,7 @@ import json
 
 from dnsops.cli import Table
 from dnsops.store import audit, db, keys
+from dnsops.store.db import MAX_ROWID
 
 
 def add_key(args: argparse.Namespace, conn: db.Connection) -> str:
@@ -50,7 +51,7 @@ def _short(value: object) -> str | None:
 
 
 def _limit(text: str) -> int:
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit()) or int(text) > MAX_ROWID:
         raise argparse.ArgumentTypeError(f"invalid limit '{text}': expected 0 or more")
     return int(text)
 
@@ -59,7 +60,8 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     p = subparsers.add_parser("add-key", parents=[common],
                               help="create a scoped API key; its secret is printed once")
     p.add_argument("name", metavar="NAME")
-    p.add_argument("--scope", required=True, choices=keys.SCOPES,
+    # No argparse choices: the store checks the scope, so the CLI and REST say the same thing.
+    p.add_argument("--scope", required=True, metavar="|".join(reversed(keys.SCOPES)),
                    help="read: GET only; write: also zones, records, blocklist, cache;"
                         " admin: everything")
     p.set_defaults(func=add_key)

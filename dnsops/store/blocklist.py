@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from dnsops.errors import InvalidInput, NotFound
 from dnsops.names import MAX_NAME, canonical_name
-from dnsops.store.db import now
+from dnsops.store.db import MAX_ROWID, now
 from dnsops.ttl import parse_ttl
 
 RESPONSES = ("zero", "nxdomain")
@@ -274,7 +274,13 @@ def add_source(conn: sqlite3.Connection, url: str, refresh: str | int = 86400,
                response: str = "zero") -> dict:
     """Register a list to download; the refresher fetches it at once and every C{refresh} s."""
     url = check_url(url)
-    seconds = parse_ttl(refresh, "refresh")
+    try:
+        seconds = parse_ttl(refresh, "refresh")
+    except InvalidInput as e:
+        # parse_ttl speaks of a TTL; here the same syntax is a refresh interval.
+        raise InvalidInput(
+            e.message.replace("invalid TTL", "invalid refresh", 1), "refresh"
+        ) from None
     if seconds < 60:
         raise InvalidInput(f"invalid refresh '{refresh}': at least 60 seconds", "refresh")
     check_response(response)
@@ -291,6 +297,8 @@ def add_source(conn: sqlite3.Connection, url: str, refresh: str | int = 86400,
 
 
 def get_source(conn: sqlite3.Connection, source_id: int) -> dict:
+    if abs(source_id) > MAX_ROWID:
+        raise NotFound(f"blocklist source '{source_id}' not found", "id")
     row = conn.execute(
         "SELECT id, url, refresh, response, count, last_update, last_error, created"
         " FROM blocklist_sources WHERE id = ?",

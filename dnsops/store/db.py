@@ -20,6 +20,8 @@ from dnsops.store.schema import MIGRATIONS, SCHEMA_VERSION
 
 DEFAULT_UPSTREAMS = ("8.8.8.8", "1.1.1.1", "9.9.9.9")
 BUSY_TIMEOUT_MS = 10_000
+#: The largest row id SQLite stores; larger numbers from users are refused, not passed on.
+MAX_ROWID = 2**63 - 1
 
 
 class Connection(sqlite3.Connection):

@@ -34,7 +34,7 @@ def check_name(name: object) -> str:
 def check_scope(scope: object) -> str:
     """One of L{SCOPES}."""
     if scope not in SCOPES:
-        raise InvalidInput(f"invalid scope '{scope}' (expected admin, write or read)", "scope")
+        raise InvalidInput(f"invalid scope '{scope}': expected admin, write or read", "scope")
     return scope
 
 

@@ -15,7 +15,8 @@ from dnsops.errors import Conflict, InvalidInput, NotFound
 from dnsops.names import owner_name
 from dnsops.records import check_type, parse_rdata
 from dnsops.serial import MAX_SERIAL
-from dnsops.store.db import touch_zone
+from dnsops.store.countries import COUNTRY_CODES
+from dnsops.store.db import MAX_ROWID, touch_zone
 from dnsops.store.zones import add_zone, get_zone, zone_name, zone_row
 from dnsops.ttl import parse_ttl
 
@@ -37,9 +38,17 @@ def _record_dict(row: sqlite3.Row) -> dict:
 
 
 def record_id(value: object) -> int:
-    """A record id from a command line or URL; anything but a positive integer is refused."""
+    """
+    A record id from a command line or URL; anything but a positive integer is refused.
+
+    Ids beyond SQLite's 64-bit integers are refused here too: SQLite would raise
+    C{OverflowError}, which is no user error and would surface as a traceback or a 500.
+    """
     text = str(value).strip()
-    if isinstance(value, bool) or not text.isdigit() or not text.isascii():
+    if (
+        isinstance(value, bool) or not text.isdigit() or not text.isascii()
+        or len(text) > 19 or int(text) > MAX_ROWID
+    ):
         raise InvalidInput(f"invalid record id '{value}'", "id")
     return int(text)
 
@@ -53,7 +62,12 @@ def parse_weight(value: object) -> int:
 
 
 def parse_geo(value: str | None) -> str | None:
-    """A geo tag: two ASCII letters (stored upper-case), C{default}, or empty/C{none} for none."""
+    """
+    A geo tag: an ISO 3166-1 alpha-2 code (stored upper-case), C{default}, or empty/C{none}.
+
+    Only assigned codes (and MaxMind's C{XK}) are taken: a tag no GeoIP lookup can return,
+    such as C{XX}, would be a record no client is ever routed to.
+    """
     if value is None:
         return None
     text = str(value).strip()
@@ -61,7 +75,7 @@ def parse_geo(value: str | None) -> str | None:
         return None
     if text.lower() == "default":
         return "default"
-    if len(text) == 2 and text.isascii() and text.isalpha():
+    if text.upper() in COUNTRY_CODES:
         return text.upper()
     raise InvalidInput(
         f"invalid geo '{value}': expected a two-letter country code or default", "geo"
@@ -249,7 +263,8 @@ def update_record(
             f"UPDATE records SET {assignments} WHERE id = ?", [*changes.values(), record["id"]]
         )
         touch_zone(conn, zone["id"])
-        if record["type"] == "SOA" and "rdata" in changes:
+        if record["type"] == "SOA":
+            # Any SOA change (rdata, TTL, flags) is not a "non-SOA change": no serial bump.
             conn.serial_set.add(zone["id"])
     return get_record(conn, record["id"])
 

@@ -11,7 +11,7 @@ import ipaddress
 import sqlite3
 
 from dnsops.errors import InvalidInput, NotFound
-from dnsops.store.db import now
+from dnsops.store.db import MAX_ROWID, now
 
 _COLUMNS = "id, address, port, priority, created"
 
@@ -82,6 +82,9 @@ def delete_upstream(conn: sqlite3.Connection, upstream_id) -> None:
 
 def _id(value) -> int:
     try:
-        return int(str(value).strip())
+        number = int(str(value).strip())
     except ValueError:
         raise InvalidInput(f"invalid id '{value}': expected an integer", "id") from None
+    if abs(number) > MAX_ROWID:
+        raise InvalidInput(f"invalid id '{value}': expected an integer", "id")
+    return number

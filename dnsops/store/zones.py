@@ -26,11 +26,15 @@ _ZONE_SELECT = (
 )
 
 
-def zone_name(text: str) -> str:
-    """The canonical name of a zone given as C{text}; the root zone is not served."""
-    name = canonical_name(text, "zone")
+def zone_name(text: str, field: str = "zone") -> str:
+    """
+    The canonical name of a zone given as C{text}; the root zone is not served.
+
+    @param field: what a REST error names: C{zone} in paths, C{name} in a create body.
+    """
+    name = canonical_name(text, field)
     if not name:
-        raise InvalidInput(f"invalid zone name '{text}': the root zone is not served", "zone")
+        raise InvalidInput(f"invalid zone name '{text}': the root zone is not served", field)
     return name
 
 
@@ -74,7 +78,7 @@ def add_zone(
     @param admin: the SOA RNAME, a mailbox written as a name (C{admin.example.com}).
     @raise Conflict: the zone exists.
     """
-    name = zone_name(name)
+    name = zone_name(name, "name")
     ttl = parse_ttl(str(ttl))
     if (ns is None) != (admin is None):
         raise InvalidInput("ns and admin must be given together", "ns" if ns is None else "admin")
