@@ -18,4 +18,5 @@ options.parseOptions(environment_argv(os.environ))
 application = service.Application("dnsops")
 top = make_service(options)
 top.before_start = lambda: filter_global_log(options["log-level"])
+top.exit_on_listen_error = True
 top.setServiceParent(application)

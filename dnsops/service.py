@@ -27,7 +27,7 @@ from dnsops.resolvers.chain import build_chains
 from dnsops.resolvers.ratelimit import RateLimiter
 from dnsops.resolvers.upstream import UpstreamResolver, read_upstreams
 from dnsops.server.factory import DNSDatagramProtocol, DNSServerFactory
-from dnsops.server.listeners import ListeningService
+from dnsops.server.listeners import ListenError, ListeningService
 from dnsops.server.packetcache import PacketCache
 from dnsops.server.tcplimits import ConnectionTable, DNSStreamFactory
 from dnsops.store import config as stored_config
@@ -91,6 +91,8 @@ class DNSOpsService(service.MultiService):
     doh: ListeningService | None = None
     token: str = ""
 
+    #: Under twistd and dns.tac a listener that cannot bind ends the process with one line.
+    exit_on_listen_error = False
     #: Called once before anything starts (twistd's C{--log-level} filter), or None.
     before_start = None
 
@@ -98,7 +100,12 @@ class DNSOpsService(service.MultiService):
         if self.before_start is not None:
             self.before_start()
             self.before_start = None
-        service.MultiService.privilegedStartService(self)
+        try:
+            service.MultiService.privilegedStartService(self)
+        except ListenError as e:
+            if self.exit_on_listen_error:
+                raise SystemExit(f"error: {e}")
+            raise
 
     def startService(self) -> None:
         service.MultiService.startService(self)

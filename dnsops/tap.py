@@ -128,4 +128,5 @@ def makeService(options: Options):
 
     top = make_service(options)
     top.before_start = lambda: filter_global_log(options["log-level"])
+    top.exit_on_listen_error = True
     return top

@@ -51,6 +51,7 @@ def start(args: argparse.Namespace, conn) -> int:
         FilteringLogObserver, globalLogBeginner, textFileLogObserver,
     )
 
+    from dnsops.server.listeners import ListenError
     from dnsops.service import make_service
 
     observer = FilteringLogObserver(textFileLogObserver(sys.stdout), log_predicates(options["log-level"]))
@@ -58,6 +59,8 @@ def start(args: argparse.Namespace, conn) -> int:
     service = make_service(options, reactor)
     try:
         service.privilegedStartService()
+    except ListenError as e:
+        raise UserError(str(e))
     except OSError as e:
         raise UserError(f"cannot listen on port {options['port']}: {e.strerror or e}")
     reactor.callWhenRunning(service.startService)

@@ -11,7 +11,9 @@ Nothing a client sends may raise out of here: the edges log and carry on.
 """
 
 import ipaddress
+import struct
 import time
+from io import BytesIO
 
 from twisted.internet import defer
 from twisted.logger import Logger
@@ -19,7 +21,7 @@ from twisted.names import dns, error, server
 
 from dnsops import config
 from dnsops.resolvers.context import QueryContext, Resolution
-from dnsops.server import edns
+from dnsops.server import edns, transfer
 from dnsops.server import cookies as dns_cookies
 from dnsops.server.packetcache import PacketCache
 
@@ -64,6 +66,14 @@ class _NoIndex:
     """Stands in for a zone index when there is none: its generation never moves."""
 
     generation = 0
+
+    def get(self, name: str) -> None:
+        return None
+
+
+#: RFC 2136 / RFC 5936 NOTAUTH: not authoritative for the zone named; also what Knot answers
+#: to NOTIFY and UPDATE it is not configured to take.
+NOTAUTH = 9
 
 
 class DNSServerFactory(server.DNSServerFactory):
@@ -168,13 +178,14 @@ class DNSServerFactory(server.DNSServerFactory):
             allowed = self.allow_query is None or self.allow_query(host)
         opcode = (flags >> 11) & 0xF
         if opcode != dns.OP_QUERY:
-            write(edns.header_only(msg_id, edns.header_flags(opcode, dns.ENOTIMP, flags, False, False),
-                                   _question_if_parsable(data, qdcount)))
+            rcode = NOTAUTH if opcode in (dns.OP_NOTIFY, dns.OP_UPDATE) else dns.ENOTIMP
+            write(self._error_reply(data, msg_id, opcode, rcode, flags, _question_if_parsable(data, qdcount)))
             return
         try:
             query = edns.parse_query(data)
         except edns.MalformedQuery:
-            write(edns.header_only(msg_id, edns.header_flags(opcode, dns.EFORMAT, flags, False, False)))
+            question = _question_if_parsable(data, qdcount) if qdcount == 1 else b""
+            write(self._error_reply(data, msg_id, opcode, dns.EFORMAT, flags, question))
             return
         recursion = self.recursion_allowed(host)
         ecs = query.edns.client_subnet() if query.edns is not None else None
@@ -186,7 +197,7 @@ class DNSServerFactory(server.DNSServerFactory):
         cookie = self.cookies.check(query.edns.options, host) if self.cookies and query.edns else None
         if cookie is not None:
             if cookie.malformed:
-                write(edns.header_only(msg_id, edns.header_flags(opcode, dns.EFORMAT, flags, False, False)))
+                write(self._error_reply(data, msg_id, opcode, dns.EFORMAT, flags, _question_if_parsable(data, qdcount)))
                 return
             write = dns_cookies.answering_with(write, cookie.reply, self._limit(query, transport))
             data = dns_cookies.without_cookie(data)
@@ -203,10 +214,44 @@ class DNSServerFactory(server.DNSServerFactory):
             self._send(Resolution(rcode=dns.EREFUSED, answered_by="rate-limited"), query, ctx, write, data, None, started)
         elif query.qclass == dns.CH:
             self._send(self._chaos(query), query, ctx, write, data, None, started)
-        elif query.qclass != dns.IN:
+        elif query.qclass not in (dns.IN, dns.ANY):
+            # QCLASS * (RFC 1035 section 3.2.5) matches our IN data, as Knot and BIND answer it.
             self._send(Resolution(rcode=dns.EREFUSED, answered_by="refused"), query, ctx, write, data, None, started)
+        elif query.qtype in transfer.TYPES:
+            self._send(self._transfer(query, ctx), query, ctx, write, data, None, started)
         else:
             self._resolve(query, ctx, write, data, started)
+
+    def _error_reply(self, data: bytes, msg_id: int, opcode: int, rcode: int, flags: int, question: bytes) -> bytes:
+        """
+        A reply with no records (NOTIMP, FORMERR), with our OPT when the query carried one.
+
+        RFC 6891 section 6.1.1: a responder that got an OPT record includes one in its reply; only
+        a query whose single OPT record reads gets one, as Knot does (two OPT records: none).
+        """
+        reply_flags = edns.header_flags(opcode, rcode, flags, False, False)
+        do = _client_do(data)
+        if do is None:
+            return edns.header_only(msg_id, reply_flags, question)
+        return (edns.HEADER.pack(msg_id, reply_flags, 1 if question else 0, 0, 0, 1)
+                + question + edns.opt_wire(self.edns_udp_size, rcode, do))
+
+    def _transfer(self, query, ctx: QueryContext) -> Resolution:
+        """
+        AXFR or IXFR: REFUSED over UDP and for clients outside C{axfr_allow} (the manual), NOTAUTH
+        for a name that is not one of our apexes (RFC 5936 section 2.2.1), else the whole zone.
+        """
+        if ctx.transport == "udp" or not transfer.allowed(ctx.client, self.values.get("axfr_allow", ())):
+            return Resolution(rcode=dns.EREFUSED, answered_by="refused")
+        zone = self.index.get(query.qname.lower().decode("latin-1"))
+        records = transfer.zone_records(zone) if zone is not None else None
+        if records is None:
+            return Resolution(rcode=NOTAUTH, answered_by="refused")
+        size = 12 + len(query.qname) + 6 + sum(_encoded_size(record) for record in records)
+        if size > transfer.MAX_MESSAGE:
+            _log.warn("zone {zone} is too large to transfer in one message ({size} octets)", zone=zone.name, size=size)
+            return Resolution(rcode=dns.ESERVER, answered_by="authoritative")
+        return Resolution(answer=records, authoritative=True, answered_by="authoritative")
 
     def _resolve(self, query, ctx, write, data, started) -> None:
         cache = self.packet_cache
@@ -220,7 +265,7 @@ class DNSServerFactory(server.DNSServerFactory):
                 self.on_answer(ctx, entry[1], entry[2], entry[3], entry[4], 0.0)
             return
         chain = self.chains.recursive if ctx.recursion_allowed else self.chains.local
-        question = dns.Query(query.qname.lower(), query.qtype, dns.IN)
+        question = dns.Query(_lookup_name(query).lower(), query.qtype, dns.IN)
         try:
             result = chain.resolve(question, ctx)
         except Exception as e:
@@ -253,7 +298,7 @@ class DNSServerFactory(server.DNSServerFactory):
         if rcode == dns.EBADVERSION:
             answer = authority = additional = []
         wire = edns.encode_response(
-            query, flags, _query_case(answer, query.qname), authority, additional,
+            query, flags, _query_case(answer, query), authority, additional,
             self._limit(query, ctx.transport), self.edns_udp_size, rcode,
         )
         write(wire)
@@ -288,17 +333,91 @@ class DNSServerFactory(server.DNSServerFactory):
         return Resolution(answer=[record], answered_by="authoritative")
 
 
-def _query_case(records: list, qname: bytes) -> list:
-    """Records owned by the question name, renamed to the case the client asked in (as Knot does)."""
-    lower = qname.lower()
-    if qname == lower:
-        return records
+def _lookup_name(query) -> bytes:
+    """
+    The question name as the zones and layers look it up: dotted text, lower and upper case kept.
+
+    A label may hold any octet (RFC 1035 section 3.1, RFC 2181 section 11), a dot included:
+    C{a\\.b.example.com} is two labels below C{example.com}, not C{a.b.example.com}. Joining such
+    labels with dots would answer for another name, so a dot (and a backslash, so that the result
+    stays unambiguous) inside a label is written as a decimal escape, which no stored name holds.
+    """
+    labels = query.labels
+    if not any(b"." in label for label in labels):
+        return query.qname
+    return b".".join(label.replace(b"\\", b"\\092").replace(b".", b"\\046") for label in labels)
+
+
+class _LabelsName(dns.Name):
+    """A name written on the wire label by label as received (labels with dots in them too)."""
+
+    def __init__(self, labels: list) -> None:
+        dns.Name.__init__(self, b".".join(labels))
+        self.labels = labels
+
+    def encode(self, strio, compDict=None) -> None:
+        # Uncompressed and never a compression target: Twisted keys its table by dotted text.
+        for label in self.labels:
+            strio.write(bytes((len(label),)) + label)
+        strio.write(b"\0")
+
+
+def _query_case(records: list, query) -> list:
+    """
+    Records owned by the question name, renamed to the name exactly as the client asked it: its
+    case (as Knot does, for 0x20 resolvers) and its labels.
+    """
+    lookup = _lookup_name(query)
+    lower = lookup.lower()
+    if lookup == query.qname:
+        if lookup == lower:
+            return records
+        owner = query.qname
+    else:
+        owner = _LabelsName(query.labels)
     out = []
     for record in records:
         if record.name.name.lower() == lower:
-            record = dns.RRHeader(qname, record.type, record.cls, record.ttl, record.payload, record.auth)
+            renamed = dns.RRHeader(lower, record.type, record.cls, record.ttl, record.payload, record.auth)
+            renamed.name = owner if isinstance(owner, dns.Name) else dns.Name(owner)
+            record = renamed
         out.append(record)
     return out
+
+
+def _client_do(data: bytes) -> bool | None:
+    """
+    The DO bit of the query's OPT record, read leniently for error replies; None when the query
+    has no OPT record, more than one, one outside the additional section or not owned by the
+    root, or when the records do not read.
+    """
+    try:
+        _, _, qdcount, ancount, nscount, arcount = edns.parse_header(data)
+        offset = 12
+        for _ in range(qdcount):
+            _, offset = edns.read_name(data, offset)
+            offset += 4
+        found = None
+        for i in range(ancount + nscount + arcount):
+            owner, offset = edns.read_name(data, offset)
+            rtype, _, ttl, rdlength = edns.RR_FIXED.unpack_from(data, offset)
+            offset += 10 + rdlength
+            if offset > len(data):
+                return None
+            if rtype == edns.TYPE_OPT:
+                if i < ancount + nscount or owner or found is not None:
+                    return None
+                found = bool(ttl & 0x8000)
+        return found
+    except (edns.MalformedQuery, struct.error):
+        return None
+
+
+def _encoded_size(record) -> int:
+    """An upper bound of the octets C{record} takes in a message (its owner uncompressed)."""
+    buffer = BytesIO()
+    record.encode(buffer, None)
+    return buffer.tell()
 
 
 def _question_if_parsable(data: bytes, qdcount: int) -> bytes:

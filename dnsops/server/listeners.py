@@ -78,15 +78,32 @@ def _grow_buffers(sock: socket.socket) -> None:
                 pass
 
 
+class ListenError(OSError):
+    """
+    A listener could not be bound. C{strerror} is the system's reason; C{str()} is one line that
+    names the listener, e.g. C{cannot listen on 192.0.2.55:53 (dns udp): Cannot assign requested
+    address}, for an entry point to print instead of a traceback.
+    """
+
+    def __init__(self, number: int | None, reason: str, where: str = "") -> None:
+        OSError.__init__(self, number, reason)
+        self.where = where
+
+    def __str__(self) -> str:
+        where = f" on {self.where}" if self.where else ""
+        return f"cannot listen{where}: {self.strerror}"
+
+
 def bind_all(wanted: list[tuple[str, str, int]], number: int) -> list[tuple[Listener, socket.socket]]:
     """
     Bind every (label, host, socket kind) on port C{number}; port 0 means one free port for all.
 
-    @raise OSError: when a fixed port cannot be bound, or no free port fits every socket.
+    @raise ListenError: when a fixed port cannot be bound, or no free port fits every socket.
     """
     for _ in range(BIND_ATTEMPTS):
         bound: list[tuple[Listener, socket.socket]] = []
         chosen = number
+        label = host = ""
         try:
             for label, host, kind in wanted:
                 sock = _bind(host, chosen, kind)
@@ -97,8 +114,9 @@ def bind_all(wanted: list[tuple[str, str, int]], number: int) -> list[tuple[List
             for _, sock in bound:
                 sock.close()
             if number != 0 or e.errno != errno.EADDRINUSE:
-                raise
-    raise OSError(errno.EADDRINUSE, "no free port for every listener")
+                where = Listener(label.strip(), host, chosen)
+                raise ListenError(e.errno, e.strerror or str(e), f"{where.address} ({where.label or 'listener'})") from e
+    raise ListenError(errno.EADDRINUSE, "no free port for every listener")
 
 
 class ListeningService(service.Service):
