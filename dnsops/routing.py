@@ -24,6 +24,11 @@ def needs_routing(rows: tuple) -> bool:
     return False
 
 
+def by_country(rows: tuple, geo) -> bool:
+    """Whether L{select} picks among C{rows} by the client's country (a geo reader, geo tags)."""
+    return geo is not None and any(row[ENABLED] and row[GEO] not in _FALLBACK_GEO for row in rows)
+
+
 def select(rows: tuple, client: str | None, geo=None, rng=random) -> tuple[list, bool]:
     """
     Pick the rows a client is served.

@@ -112,6 +112,7 @@ class _Reply:
         self.rcode = dns.OK
         self.authoritative = True
         self.varies = False
+        self.by_client_subnet = False
         self.answer: list = []
         self.authority: list = []
         self.additional: list = []
@@ -126,6 +127,7 @@ class _Reply:
             authoritative=self.authoritative,
             answered_by="authoritative",
             cacheable=not self.varies,
+            by_client_subnet=self.by_client_subnet,
         )
 
     def resolve(self, qname: str, qtype: int) -> None:
@@ -238,6 +240,8 @@ class _Reply:
             return []
         if routing.needs_routing(rows):
             address = self.ctx.ecs.network_address.compressed if self.ctx.ecs else self.ctx.client
+            if self.ctx.ecs is not None and routing.by_country(rows, self.geo):
+                self.by_client_subnet = True
             rows, varies = routing.select(rows, address, self.geo, self.rng)
             self.varies = self.varies or varies
             if not rows:

@@ -35,6 +35,8 @@ class Resolution:
         C{rate-limited} or C{stale} (the contract's query-log vocabulary).
     @ivar cacheable: whether the wire answer may be kept by the packet cache until the zone
         changes (False for per-client answers: weighted, geo, forwarded).
+    @ivar by_client_subnet: the answer was chosen for the query's EDNS Client Subnet (geo
+        routing), so the reply's ECS option carries a scope (RFC 7871 section 7.2.1).
     @ivar cache_for: seconds the packet cache may serve this wire answer again although it is
         not C{cacheable} (0: not at all). The forwarding cache sets it to the time until its
         TTLs next count down, at most 1 s, so repeated forwarded questions skip decoding and
@@ -52,6 +54,7 @@ class Resolution:
     cacheable: bool = False
     cache_for: float = 0.0
     hit_counter: object = None
+    by_client_subnet: bool = False
 
     def __post_init__(self) -> None:
         self.answer = self.answer or []

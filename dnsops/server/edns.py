@@ -238,10 +238,23 @@ def question_wire(labels: list, qtype: int, qclass: int) -> bytes:
     )
 
 
-def opt_wire(udp_size: int, rcode: int, do: bool) -> bytes:
-    """The server's OPT: version 0, no options, only DO copied, extended rcode bits."""
+def opt_wire(udp_size: int, rcode: int, do: bool, options: bytes = b"") -> bytes:
+    """The server's OPT: version 0, only DO copied, extended rcode bits, C{options} (wire)."""
     ttl = ((rcode >> 4) << 24) | (0x8000 if do else 0)
-    return b"\0" + RR_FIXED.pack(TYPE_OPT, udp_size, ttl, 0)
+    return b"\0" + RR_FIXED.pack(TYPE_OPT, udp_size, ttl, len(options)) + options
+
+
+def ecs_option(subnet, scope: int) -> bytes:
+    """
+    The EDNS Client Subnet option of a reply (RFC 7871 section 7.2.1): the query's family,
+    source prefix and address, with C{scope} the prefix length the answer is valid for (0: the
+    answer is the same for every client).
+    """
+    family = 1 if subnet.version == 4 else 2
+    source = subnet.prefixlen
+    address = subnet.network_address.packed[: (source + 7) // 8]
+    data = struct.pack("!HBB", family, source, scope) + address
+    return struct.pack("!HH", OPTION_ECS, len(data)) + data
 
 
 def header_flags(opcode: int, rcode: int, query_flags: int, aa: bool, ra: bool) -> int:
@@ -268,6 +281,7 @@ def encode_response(
     limit: int,
     edns_size: int,
     rcode: int,
+    options: bytes = b"",
 ) -> bytes:
     """
     Encode an answer to C{query}, truncated to C{limit} octets per RFC 2181 section 9.
@@ -278,9 +292,10 @@ def encode_response(
 
     @param flags: header flags without TC (see L{header_flags}).
     @param edns_size: the payload size our OPT advertises (only used when the query had OPT).
+    @param options: EDNS options of our OPT, as wire (the ECS echo).
     """
     question = question_wire(query.labels, query.qtype, query.qclass)
-    opt = opt_wire(edns_size, rcode, query.edns.do) if query.edns is not None else b""
+    opt = opt_wire(edns_size, rcode, query.edns.do, options) if query.edns is not None else b""
     body = BytesIO()
     body.write(question)
     comp = _question_compression(query.labels)

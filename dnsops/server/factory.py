@@ -297,9 +297,13 @@ class DNSServerFactory(server.DNSServerFactory):
         answer, authority, additional = resolution.answer, resolution.authority, resolution.additional
         if rcode == dns.EBADVERSION:
             answer = authority = additional = []
+        options = b""
+        if ctx.ecs is not None and query.edns is not None:
+            scope = ctx.ecs.prefixlen if resolution.by_client_subnet else 0
+            options = edns.ecs_option(ctx.ecs, scope)
         wire = edns.encode_response(
             query, flags, _query_case(answer, query), authority, additional,
-            self._limit(query, ctx.transport), self.edns_udp_size, rcode,
+            self._limit(query, ctx.transport), self.edns_udp_size, rcode, options,
         )
         write(wire)
         qname = query.qname.decode("ascii", "backslashreplace").lower()
