@@ -2,12 +2,14 @@
 """Tests for L{dnsops.store.zones}, L{dnsops.store.records} and L{dnsops.store.config}."""
 
 import datetime
+import sqlite3
 
 from twisted.trial.unittest import SynchronousTestCase
 
 from dnsops.errors import Conflict, InvalidInput, NotFound
-from dnsops.store import config, db, records, zones
-from dnsops.zonefile.reader import ZoneRecord
+from dnsops.store import blocklist, config, db, records, schema, upstreams, zones
+from dnsops.zonefile.reader import ZoneRecord, read_zone
+from dnsops.zonefile.writer import write_zone
 
 SOA = "ns1.example.com admin.example.com {} 3600 900 604800 86400"
 
@@ -379,6 +381,165 @@ class ImportTests(StoreTestCase):
             self.assertRaisesMessage(kind, message, records.replace_records, "example.com",
                                      zone_records)
         self.assertEqual(self.dump(), before)
+
+
+class ImportRoutingTests(StoreTestCase):
+    """Weight, geo and disabled records through export and import."""
+
+    def table(self) -> list[tuple]:
+        rows, _ = records.list_records(self.conn, "example.com")
+        return sorted((r["name"], r["type"], r["rdata"], r["ttl"], r["weight"], r["geo"],
+                       r["enabled"]) for r in rows if r["type"] != "SOA")
+
+    def test_export_replace_keeps_routing(self) -> None:
+        """If a zone is exported and imported with replace, then weight, geo and disabled records are kept."""
+        self.zone()
+        self.write(records.add_record, "example.com", "www", "A", "192.0.2.1", weight=90, geo="us")
+        self.write(records.add_record, "example.com", "www", "A", "192.0.2.1", geo="default")
+        self.write(records.add_record, "example.com", "www", "A", "192.0.2.9", enabled=False)
+        self.write(records.add_record, "example.com", "t", "TXT", "x", weight=3, geo="GB",
+                   enabled=False)
+        before = self.table()
+        rows, _ = records.list_records(self.conn, "example.com")
+        parsed = read_zone(write_zone("example.com", rows), "example.com")
+        result = self.write(records.replace_records, "example.com", parsed, replace=True)
+        self.assertEqual((result["added"], result["duplicates"]), (6, 0))
+        self.assertEqual(self.table(), before)
+        self.assertIn(("www.example.com", "A", "192.0.2.1", 3600, 90, "US", True), before)
+
+    def test_geo_tag_distinguishes_duplicates(self) -> None:
+        """If a merged record differs from an existing one only in its geo tag, then it is added, else skipped."""
+        self.zone()
+        self.write(records.add_record, "example.com", "www", "A", "192.0.2.1", geo="US")
+        result = self.write(records.replace_records, "example.com", [
+            ZoneRecord("www.example.com", "A", 300, "192.0.2.1", geo="us"),
+            ZoneRecord("www.example.com", "A", 300, "192.0.2.1", geo="GB"),
+            ZoneRecord("www.example.com", "A", 300, "192.0.2.1"),
+        ])
+        self.assertEqual((result["added"], result["duplicates"]), (2, 1))
+
+    def test_values_checked_like_the_cli(self) -> None:
+        """If a file gives a weight or geo the CLI would refuse, then the error names the record's file and line."""
+        self.zone()
+        before = self.dump()
+        for record, message in [
+            (ZoneRecord("a.example.com", "A", 60, "192.0.2.1", "65536", where="f:3"),
+             "f:3: invalid weight '65536': expected 0 to 65535"),
+            (ZoneRecord("a.example.com", "A", 60, "192.0.2.1", "-1", where="f:4"),
+             "f:4: invalid weight '-1': expected 0 to 65535"),
+            (ZoneRecord("a.example.com", "A", 60, "192.0.2.1", geo="XX", where="f:5"),
+             "f:5: invalid geo 'XX': expected a two-letter country code or default"),
+            (ZoneRecord("a.example.com", "A", 60, "192.0.2.1", geo="XX"),
+             "invalid geo 'XX': expected a two-letter country code or default"),
+        ]:
+            self.assertRaisesMessage(InvalidInput, message, records.replace_records,
+                                     "example.com", [record])
+        self.assertEqual(self.dump(), before)
+
+
+#: A version-1 database's tables, for the migration tests; (table, columns) in V1 order.
+V1_ROWS = {
+    "zones": [(1, "example.com", 3600, "2024-01-01T00:00:00Z", 3),
+              (2, "example.org", 3600, "2024-01-01T00:00:00Z", 1)],
+    "records": [(1, 1, "example.com", "SOA", 3600, SOA.format(5), 0, None, 1),
+                (2, 1, "www.example.com", "A", 300, "192.0.2.1", 90, "US", 1),
+                (3, 1, "www.example.com", "A", 300, "192.0.2.2", 0, None, 0),
+                (5, 2, "a.example.org", "A", 300, "192.0.2.5", 0, "default", 1)],
+    "upstreams": [(1, "8.8.8.8", 53, 0, "2024-01-01T00:00:00Z"),
+                  (4, "192.0.2.53", 5353, 1, "2024-01-01T00:00:00Z")],
+    "blocklist_sources": [(1, "https://lists.example.com/a.txt", 86400, "zero", 2, None, None,
+                           "2024-01-01T00:00:00Z"),
+                          (2, "https://lists.example.com/b.txt", 3600, "nxdomain", 1, None, None,
+                           "2024-01-01T00:00:00Z")],
+    "blocklist": [("ads.example.net", "zero", 1, "2024-01-01T00:00:00Z"),
+                  ("*.track.example.net", "zero", 1, "2024-01-01T00:00:00Z"),
+                  ("bad.example.net", "nxdomain", 2, "2024-01-01T00:00:00Z"),
+                  ("mine.example.net", "zero", None, "2024-01-01T00:00:00Z")],
+}
+
+
+class MigrationTests(SynchronousTestCase):
+    """Schema version 2: the same rows, and ids that are never handed out twice."""
+
+    def v1_database(self, rows: dict = V1_ROWS, foreign_keys: bool = True) -> str:
+        """A database file built with the V1 DDL and holding C{rows}; returns its path."""
+        path = self.mktemp()
+        conn = sqlite3.connect(path, isolation_level=None)
+        try:
+            conn.execute(f"PRAGMA foreign_keys = {'ON' if foreign_keys else 'OFF'}")
+            conn.executescript(schema.V1)
+            for table, values in rows.items():
+                marks = ", ".join("?" * len(values[0]))
+                conn.executemany(f"INSERT INTO {table} VALUES ({marks})", values)
+            conn.execute("PRAGMA user_version = 1")
+        finally:
+            conn.close()
+        return path
+
+    def open(self, path: str) -> db.Connection:
+        conn = db.connect(path)
+        self.addCleanup(conn.close)
+        return conn
+
+    def test_rows_kept(self) -> None:
+        """If a v1 database is opened, then it is at v2 with every row, index and foreign key."""
+        conn = self.open(self.v1_database())
+        self.assertEqual(conn.execute("PRAGMA user_version").fetchone()[0], 2)
+        self.assertEqual(conn.execute("PRAGMA foreign_keys").fetchone()[0], 1)
+        for table, values in V1_ROWS.items():
+            got = [tuple(row) for row in conn.execute(f"SELECT * FROM {table} ORDER BY rowid")]
+            self.assertEqual(got, values, table)
+        indexes = {row[0] for row in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")}
+        self.assertEqual(indexes, {"records_zone_name", "blocklist_source"})
+        self.assertEqual(len(conn.execute("PRAGMA foreign_key_check").fetchall()), 0)
+        with db.transaction(conn):
+            zones.delete_zone(conn, "example.org")
+            conn.execute("DELETE FROM blocklist_sources WHERE id = 1")
+        self.assertEqual([row[0] for row in conn.execute("SELECT id FROM records ORDER BY id")],
+                         [1, 2, 3])
+        self.assertEqual([row[0] for row in conn.execute("SELECT domain FROM blocklist")],
+                         ["bad.example.net", "mine.example.net"])
+        self.assertRaises(sqlite3.IntegrityError, conn.execute,
+                          "INSERT INTO records (zone_id, name, type, ttl, rdata)"
+                          " VALUES (99, 'x', 'A', 1, '192.0.2.1')")
+
+    def test_ids_not_reused_after_migration(self) -> None:
+        """If the row with the highest id is deleted after the migration, then the next one gets a new id."""
+        conn = self.open(self.v1_database())
+        with db.transaction(conn):
+            records.delete_record(conn, 5)
+            upstreams.delete_upstream(conn, 4)
+            blocklist.delete_source(conn, 2)
+        with db.transaction(conn):
+            record = records.add_record(conn, "example.com", "new", "A", "192.0.2.7")
+            upstream = upstreams.add_upstream(conn, "192.0.2.54")
+            source = blocklist.add_source(conn, "https://lists.example.com/c.txt")
+        self.assertEqual((record["id"], upstream["id"], source["id"]), (6, 5, 3))
+
+    def test_new_database_never_reuses_ids(self) -> None:
+        """If a new database deletes its newest record, then the next record gets a new id."""
+        conn = self.open(self.mktemp())
+        with db.transaction(conn):
+            zones.add_zone(conn, "example.com")
+            first = records.add_record(conn, "example.com", "a", "A", "192.0.2.1")
+            records.delete_record(conn, first["id"])
+            second = records.add_record(conn, "example.com", "a", "A", "192.0.2.1")
+        self.assertEqual(second["id"], first["id"] + 1)
+        self.assertEqual(conn.execute("PRAGMA user_version").fetchone()[0], schema.SCHEMA_VERSION)
+
+    def test_broken_foreign_key_rolls_back(self) -> None:
+        """If a v1 database holds a record of a missing zone, then the migration refuses and leaves it at v1."""
+        rows = dict(V1_ROWS, records=V1_ROWS["records"] + [
+            (9, 42, "x.example.net", "A", 300, "192.0.2.9", 0, None, 1)])
+        path = self.v1_database(rows, foreign_keys=False)
+        error = self.assertRaises(sqlite3.IntegrityError, db.connect, path)
+        self.assertEqual(str(error), "schema migration broke a foreign key of table 'records'")
+        conn = sqlite3.connect(path)
+        self.addCleanup(conn.close)
+        self.assertEqual(conn.execute("PRAGMA user_version").fetchone()[0], 1)
+        self.assertNotIn("AUTOINCREMENT", conn.execute(
+            "SELECT sql FROM sqlite_master WHERE name = 'records'").fetchone()[0])
 
 
 class ConfigTests(StoreTestCase):

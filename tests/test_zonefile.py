@@ -3,15 +3,24 @@ Tests for L{dnsops.zonefile}: the lexer, the reader's directives and syntax, its
 their line numbers, and export/import round trips against a golden file.
 """
 
+import json
 import os
+import shutil
+import subprocess
+import sys
 
-from twisted.trial.unittest import SynchronousTestCase
+import dns.message
+import dns.query
+import dns.rcode
+
+from twisted.trial.unittest import SkipTest, SynchronousTestCase
 
 from dnsops.errors import InvalidInput
 from dnsops.records import parse_rdata
 from dnsops.zonefile.lexer import LexError, entries
 from dnsops.zonefile.reader import ZoneRecord, read_zone, read_zone_file
 from dnsops.zonefile.writer import write_zone
+from tests.knot import KnotServer, knotd_path
 
 DATA = os.path.join(os.path.dirname(__file__), "data")
 SOA = "@ IN SOA ns1 hostmaster 1 3600 900 604800 300\n"
@@ -22,23 +31,28 @@ def read(text: str, origin: str = "example.com", **kw) -> list[ZoneRecord]:
     return read_zone(text, origin, **kw)
 
 
+def lex(text: str) -> list[tuple]:
+    """The lexer's entries without their marker fields: C{(line, owner_omitted, tokens)}."""
+    return [entry[:3] for entry in entries(text)]
+
+
 class LexerTests(SynchronousTestCase):
     """Tokens, line numbers and the owner-omitted flag from L{entries}."""
 
     def test_comment_is_dropped(self) -> None:
         """If a line has a ';' outside quotes, then the rest of the line is ignored."""
-        self.assertEqual(list(entries("www A 192.0.2.1 ; note\n; only a comment\n")),
+        self.assertEqual(lex("www A 192.0.2.1 ; note\n; only a comment\n"),
                          [(1, False, ["www", "A", "192.0.2.1"])])
 
     def test_semicolon_and_paren_in_quotes_are_text(self) -> None:
         """If ';' or '(' is inside quotes, then it is part of the quoted token."""
-        self.assertEqual(list(entries('t TXT "a;b" "(c" ; "x\n')),
+        self.assertEqual(lex('t TXT "a;b" "(c" ; "x\n'),
                          [(1, False, ["t", "TXT", '"a;b"', '"(c"'])])
 
     def test_parentheses_join_lines(self) -> None:
         """If a '(' is open, then following lines belong to the entry that started the '('."""
         text = "x\n@ SOA a b (\n 1 ; serial\n 2 3\n 4 5 )\nwww A 192.0.2.1\n"
-        self.assertEqual(list(entries(text)), [
+        self.assertEqual(lex(text), [
             (1, False, ["x"]),
             (2, False, ["@", "SOA", "a", "b", "1", "2", "3", "4", "5"]),
             (6, False, ["www", "A", "192.0.2.1"]),
@@ -55,7 +69,7 @@ class LexerTests(SynchronousTestCase):
 
     def test_crlf_lines(self) -> None:
         """If lines end in CRLF, then the CR is not part of any token."""
-        self.assertEqual(list(entries('a A 1\r\nb TXT "x" (\r\n y )\r\n')),
+        self.assertEqual(lex('a A 1\r\nb TXT "x" (\r\n y )\r\n'),
                          [(1, False, ["a", "A", "1"]), (2, False, ["b", "TXT", '"x"', "y"])])
 
     def test_unterminated_quote(self) -> None:
@@ -72,6 +86,92 @@ class LexerTests(SynchronousTestCase):
         """If a '(' is still open at the end, then LexError names the line it opened on."""
         e = self.assertRaises(LexError, list, entries("a A 1\nb SOA ( 1\n 2\n 3\n"))
         self.assertEqual((e.line, e.message), (2, "unclosed '(' at end of file"))
+
+
+class LexerMarkerTests(SynchronousTestCase):
+    """dnsops' two comment markers, the only comments the lexer hands on."""
+
+    def test_routing_marker_text(self) -> None:
+        """If a record ends in '; dnsops:', then the text after the marker comes with it."""
+        got = list(entries('a A 192.0.2.1 ;dnsops: weight=9\nb TXT "x" ;  dnsops: geo=US\n'))
+        self.assertEqual([(e[2], e[3], e[4]) for e in got], [
+            (["a", "A", "192.0.2.1"], " weight=9", False),
+            (["b", "TXT", '"x"'], " geo=US", False),
+        ])
+
+    def test_marker_on_continuation_line(self) -> None:
+        """If a parenthesised record has its marker on a later line, then it is the record's."""
+        got = list(entries("a MX ( 10\n mail ) ; dnsops: weight=1\n"))
+        self.assertEqual([(e[0], e[2], e[3]) for e in got],
+                         [(1, ["a", "MX", "10", "mail"], " weight=1")])
+
+    def test_disabled_line(self) -> None:
+        """If a line is ';dnsops-disabled: RECORD', then RECORD is lexed and flagged disabled."""
+        got = list(entries('x A 1\n;dnsops-disabled: www 60 IN TXT "a;b" ; dnsops: geo=GB\n'))
+        self.assertEqual(got[1], (2, False, ["www", "60", "IN", "TXT", '"a;b"'], " geo=GB", True))
+
+    def test_other_comments_ignored(self) -> None:
+        """If a comment merely mentions dnsops, then it means nothing."""
+        text = "; exported by dnsops\na A 1 ; dnsops managed\n  ;  dnsops-disabled is a marker\n"
+        self.assertEqual(list(entries(text)), [(2, False, ["a", "A", "1"], None, False)])
+
+    def test_misplaced_markers(self) -> None:
+        """If a marker cannot apply where it stands, then LexError names the line."""
+        for text, line, message in [
+            ("a A 1\n; dnsops: weight=1\n", 2, "dnsops comment on a line without a record"),
+            ("a A 1 ;dnsops-disabled: b A 2\n", 1,
+             "a dnsops-disabled comment must be a whole line"),
+            ("a A 1\n\n;dnsops-disabled:   \n", 3, "dnsops-disabled comment without a record"),
+            ("a MX ( 1 ; dnsops: weight=1\n b ) ; dnsops: geo=US\n", 2,
+             "more than one dnsops comment on one record"),
+            (";dnsops-disabled: a SOA ( b c\n 1 2 3 4 5 )\n", 1,
+             "unclosed '(' in a dnsops-disabled record (it must be one line)"),
+            ('\n;dnsops-disabled: a TXT "open\n', 2, "unterminated quoted string"),
+        ]:
+            e = self.assertRaises(LexError, list, entries(text))
+            self.assertEqual((e.line, e.message), (line, message), text)
+
+
+class ReaderMarkerTests(SynchronousTestCase):
+    """Routing data and disabled records read from dnsops' comments."""
+
+    def test_weight_geo_and_disabled(self) -> None:
+        """If records carry markers, then weight, geo and enabled are read and located."""
+        got = read("a A 192.0.2.1 ; dnsops: geo=default weight=90\n"
+                   ";dnsops-disabled: a 60 IN A 192.0.2.2\n"
+                   "b A 192.0.2.3 ; a plain comment\n", filename="z.zone")
+        self.assertEqual(got, [
+            ZoneRecord("a.example.com", "A", 3600, "192.0.2.1", "90", "default", True, "z.zone:1"),
+            ZoneRecord("a.example.com", "A", 60, "192.0.2.2", 0, None, False, "z.zone:2"),
+            ZoneRecord("b.example.com", "A", 3600, "192.0.2.3"),
+        ])
+
+    def test_disabled_line_changes_nothing_inherited(self) -> None:
+        """If a disabled line sits between records, then the next one inherits as if it were not there."""
+        got = read("a 60 A 192.0.2.1\n;dnsops-disabled: b 90 A 192.0.2.2\n  A 192.0.2.3\n")
+        self.assertEqual([(r.name, r.ttl, r.enabled) for r in got], [
+            ("a.example.com", 60, True), ("b.example.com", 90, False), ("a.example.com", 60, True),
+        ])
+
+    def test_malformed_markers(self) -> None:
+        """If a marker is malformed, then the error gives its file and line."""
+        for text, message in [
+            ("a A 1.2.3.4\nb A 192.0.2.1 ; dnsops: weigth=5\n",
+             "f.zone:2: unknown item 'weigth=5' in dnsops comment (expected weight=N or geo=CC)"),
+            ("b A 192.0.2.1 ; dnsops: weight\n", "f.zone:1: missing value for 'weight' in dnsops comment"),
+            ("b A 192.0.2.1 ; dnsops: geo=\n", "f.zone:1: missing value for 'geo' in dnsops comment"),
+            ("b A 192.0.2.1 ; dnsops: geo=US geo=GB\n", "f.zone:1: 'geo' given twice in dnsops comment"),
+            ("\nb A 192.0.2.1 ; dnsops:\n", "f.zone:2: empty dnsops comment (expected weight=N or geo=CC)"),
+            ("$TTL 60 ; dnsops: weight=1\n", "f.zone:1: dnsops comment on the directive '$TTL'"),
+            (";dnsops-disabled: $ORIGIN example.net.\n",
+             "f.zone:1: dnsops comment on the directive '$ORIGIN'"),
+            (";dnsops-disabled: b A 999.1.1.1\n",
+             "f.zone:1: invalid IPv4 address '999.1.1.1' for A record"),
+            ("a A 192.0.2.1\n;dnsops-disabled: a 60 A 192.0.2.2 ;dnsops-disabled: x\n",
+             "f.zone:2: a dnsops-disabled comment must be a whole line"),
+        ]:
+            e = self.assertRaises(InvalidInput, read, text, filename="f.zone")
+            self.assertEqual(e.message, message, text)
 
 
 class ReaderSyntaxTests(SynchronousTestCase):
@@ -336,8 +436,13 @@ class IncludeTests(SynchronousTestCase):
 def as_rows(records: list[ZoneRecord], zone: str = "example.com") -> list[dict]:
     """Records shaped like the store's record dicts."""
     return [{"id": i, "zone": zone, "name": r.name, "type": r.type, "rdata": r.rdata,
-             "ttl": r.ttl, "weight": 0, "geo": None, "enabled": True}
+             "ttl": r.ttl, "weight": int(r.weight), "geo": r.geo, "enabled": r.enabled}
             for i, r in enumerate(records)]
+
+
+def data(records: list[ZoneRecord]) -> list[tuple]:
+    """What a record holds, without where it was read (C{ZoneRecord.where})."""
+    return sorted((record[:7] for record in records), key=repr)
 
 
 class WriterTests(SynchronousTestCase):
@@ -351,6 +456,10 @@ class WriterTests(SynchronousTestCase):
         """If the rich zone is read, then it holds all twelve types."""
         self.assertEqual({r.type for r in self.rich()}, {
             "A", "AAAA", "CNAME", "MX", "NS", "TXT", "SOA", "SRV", "CAA", "PTR", "SPF", "NAPTR"})
+        self.assertEqual({(r.weight, r.geo, r.enabled) for r in self.rich()
+                          if r.name == "lb.example.com"},
+                         {("90", "US", True), ("10", "default", True), (0, "GB", True),
+                          ("5", None, False)})
 
     def test_golden_file(self) -> None:
         """If the rich zone is exported, then the text equals tests/data/zf_rich.good."""
@@ -361,13 +470,12 @@ class WriterTests(SynchronousTestCase):
         """If a zone is exported and imported, then the same (name, type, ttl, rdata) set returns."""
         records = self.rich()
         text = write_zone("example.com", as_rows(records))
-        self.assertEqual(set(read(text)), set(records))
-        self.assertEqual(len(read(text)), len(records))
+        self.assertEqual(data(read(text)), data(records))
 
     def test_golden_file_reads_back(self) -> None:
         """If the golden file is imported, then it gives the rich zone's records."""
         got = read_zone_file(os.path.join(DATA, "zf_rich.good"), "example.com")
-        self.assertEqual(set(got), set(self.rich()))
+        self.assertEqual(data(got), data(self.rich()))
 
     def test_layout(self) -> None:
         """If records are exported, then the header, SOA-first order and '@' owners are used."""
@@ -378,12 +486,31 @@ class WriterTests(SynchronousTestCase):
         self.assertEqual([line.split()[0] for line in lines[2:]], ["@", "@", "a", "*.a", "b", "a.b"])
         self.assertEqual(lines[3].split(), ["@", "60", "IN", "NS", "ns1.example.com."])
 
-    def test_disabled_records_left_out(self) -> None:
-        """If a record is disabled, then it is not exported."""
-        rows = as_rows(read(SOA + "a A 192.0.2.1\nb A 192.0.2.2\n"))
-        rows[1]["enabled"] = False
-        self.assertEqual([r.name for r in read(write_zone("example.com", rows))],
-                         ["example.com", "b.example.com"])
+    def test_routing_in_comments(self) -> None:
+        """If records have weight, geo or are disabled, then that is written in dnsops comments."""
+        rows = as_rows(read(SOA + "a A 192.0.2.1\nb A 192.0.2.2\nc A 192.0.2.3\n"))
+        rows[1].update(weight=90, geo="US")
+        rows[2].update(enabled=False)
+        rows[3].update(enabled=False, weight=7, geo="default")
+        self.assertEqual(write_zone("example.com", rows).splitlines()[3:], [
+            "a   3600 IN A     192.0.2.1 ; dnsops: weight=90 geo=US",
+            ";dnsops-disabled: b   3600 IN A     192.0.2.2",
+            ";dnsops-disabled: c   3600 IN A     192.0.2.3 ; dnsops: weight=7 geo=default",
+        ])
+
+    def test_routing_round_trip(self) -> None:
+        """If routing data is exported and read back, then weight, geo and enabled are kept."""
+        rows = as_rows(read(SOA + "a A 192.0.2.1\na A 192.0.2.2\nb TXT \"x; y\"\n"))
+        rows[1].update(weight=65535, geo="GB")
+        rows[2].update(weight=1, geo="default")
+        rows[3].update(enabled=False)
+        got = [(r.name, r.rdata, r.weight, r.geo, r.enabled)
+               for r in read(write_zone("example.com", rows))]
+        self.assertEqual(got[1:], [
+            ("a.example.com", "192.0.2.1", "65535", "GB", True),
+            ("a.example.com", "192.0.2.2", "1", "default", True),
+            ("b.example.com", '"x; y"', 0, None, False),
+        ])
 
     def test_ttl_header_argument(self) -> None:
         """If a TTL is given, then the $TTL line uses it."""
@@ -395,3 +522,107 @@ class WriterTests(SynchronousTestCase):
                        origin="lab.example.com")
         text = write_zone("lab.example.com", as_rows(records, "lab.example.com"))
         self.assertEqual(set(read(text, origin="lab.example.com")), set(records))
+
+
+class ReferenceServerTests(SynchronousTestCase):
+    """
+    An export with dnsops' comments is a plain master file to BIND and Knot: they load it
+    unchanged and serve the enabled records, without the disabled ones.
+    """
+
+    golden = os.path.join(DATA, "zf_rich.good")
+
+    def test_bind_loads_export(self) -> None:
+        """If named-checkzone reads the golden export, then it loads it with only the enabled records."""
+        checkzone = shutil.which("named-checkzone")
+        if checkzone is None:
+            raise SkipTest("named-checkzone is not installed (Debian package bind9-utils)")
+        done = subprocess.run([checkzone, "-D", "-o", "-", "example.com", self.golden],
+                              capture_output=True, text=True, timeout=30)
+        self.assertEqual(done.returncode, 0, done.stderr)
+        loaded = [line.split() for line in done.stdout.splitlines() if line.strip()]
+        records = read_zone_file(self.golden, "example.com")
+        # Two records that differ only in their geo tag are one RR to BIND.
+        self.assertEqual(len(loaded), len({r[:4] for r in records if r.enabled}))
+        self.assertEqual(sorted(f[4] for f in loaded if f[0] == "lb.example.com."),
+                         ["192.0.2.10", "192.0.2.11"])
+        self.assertNotIn("old.example.com.", [f[0] for f in loaded])
+
+    def test_knot_serves_export(self) -> None:
+        """If Knot serves the golden export, then a name's answer holds its enabled records only."""
+        if knotd_path() is None:
+            raise SkipTest("knotd is not installed (Debian package 'knot')")
+        knot = KnotServer(self.mktemp(), {"example.com": self.golden})
+        self.addCleanup(knot.stop)
+        knot.start()
+
+        def ask(name: str, rdtype: str) -> dns.message.Message:
+            query = dns.message.make_query(name, rdtype)
+            return dns.query.udp(query, knot.address, port=knot.port, timeout=2)
+
+        answer = ask("lb.example.com.", "A")
+        self.assertEqual(sorted(rd.to_text() for rrset in answer.answer for rd in rrset),
+                         ["192.0.2.10", "192.0.2.11"])
+        # old.example.com's only record is disabled; the zone's "*" A answers the name.
+        old = ask("old.example.com.", "TXT")
+        self.assertEqual((old.rcode(), old.answer), (dns.rcode.NOERROR, []))
+
+
+class CommandRoundTripTests(SynchronousTestCase):
+    """export-zone then import-zone --replace through the real command line."""
+
+    def setUp(self) -> None:
+        self.cwd = os.path.abspath(self.mktemp())
+        os.makedirs(self.cwd)
+        self.db = os.path.join(self.cwd, "test.db")
+
+    def dnsops(self, *args: str, stdin: str = "") -> tuple[int, str, str]:
+        """Run one command against the test database; return status, stdout and stderr."""
+        environ = {k: v for k, v in os.environ.items() if k != "DNSOPS_DB"}
+        done = subprocess.run([sys.executable, "-m", "dnsops", *args, "--db", self.db],
+                              cwd=self.cwd, env=environ, input=stdin.encode(),
+                              capture_output=True, timeout=60)
+        return done.returncode, done.stdout.decode(), done.stderr.decode()
+
+    def ok(self, *args: str, stdin: str = "") -> str:
+        status, out, err = self.dnsops(*args, stdin=stdin)
+        self.assertEqual((status, err), (0, ""), out)
+        return out
+
+    def records(self) -> list[tuple]:
+        rows = json.loads(self.ok("list-records", "example.com", "--json"))
+        return sorted((r["name"], r["type"], r["rdata"], r["ttl"], r["weight"], r["geo"],
+                       r["enabled"]) for r in rows)
+
+    def test_routing_survives_export_and_replace(self) -> None:
+        """If a zone with weights, geo tags and disabled records is exported and re-imported with --replace, then they are all kept."""
+        self.ok("add-zone", "example.com", "--ns", "ns1.example.com", "--admin", "admin.example.com")
+        self.ok("add-record", "example.com", "www", "A", "192.0.2.1", "--weight", "90", "--geo", "us")
+        self.ok("add-record", "example.com", "www", "A", "192.0.2.2", "--weight", "10",
+                "--geo", "default")
+        self.ok("add-record", "example.com", "www", "A", "192.0.2.99", "--disabled")
+        self.ok("add-record", "example.com", "txt", "TXT", "a; b", "--disabled", "--geo", "GB")
+        before = self.records()
+        exported = self.ok("export-zone", "example.com")
+        self.assertIn(";dnsops-disabled: www", exported)
+        self.ok("import-zone", "example.com", "-", "--replace", stdin=exported)
+        # Only the SOA serial moves: the file's is not above the zone's, so it goes up by one.
+        self.assertEqual([r for r in self.records() if r[1] != "SOA"],
+                         [r for r in before if r[1] != "SOA"])
+        again = self.ok("export-zone", "example.com").splitlines()
+        self.assertEqual([line for line in again if " SOA " not in line],
+                         [line for line in exported.splitlines() if " SOA " not in line])
+
+    def test_bad_marker_value(self) -> None:
+        """If a marker's value is refused, then import-zone names the file and line and imports nothing."""
+        path = os.path.join(self.cwd, "bad.zone")
+        with open(path, "w") as f:
+            f.write("www A 192.0.2.1\nwww A 192.0.2.2 ; dnsops: weight=70000\n")
+        status, out, err = self.dnsops("import-zone", "example.com", path)
+        self.assertEqual((status, out, err), (
+            1, "", f"error: {path}:2: invalid weight '70000': expected 0 to 65535\n"))
+        status, out, err = self.dnsops("import-zone", "example.com", "-",
+                                       stdin=";dnsops-disabled: www A 192.0.2.1 ; dnsops: geo=XX\n")
+        self.assertEqual(err, "error: -:1: invalid geo 'XX': expected a two-letter country code"
+                              " or default\n")
+        self.assertEqual(self.dnsops("list-zones", "--json")[1], "[]\n")

@@ -72,10 +72,30 @@ def connect(path: str, create: bool = True) -> Connection:
 
 
 def migrate(conn: Connection) -> None:
-    """Bring the schema to L{SCHEMA_VERSION}; seed default upstreams on a new database."""
+    """
+    Bring the schema to L{SCHEMA_VERSION}; seed default upstreams on a new database.
+
+    All steps run in one transaction, so a database is at one version or the next, never in
+    between. Foreign keys are off meanwhile (SQLite's table-rebuild procedure: with them on,
+    dropping a parent table to rebuild it would cascade-delete its children's rows), and the
+    pragma cannot change inside a transaction, so it is switched around it; before the commit
+    C{PRAGMA foreign_key_check} must find nothing, or the migration is rolled back.
+
+    @raise sqlite3.IntegrityError: When the migrated data breaks a foreign key.
+    """
     version = conn.execute("PRAGMA user_version").fetchone()[0]
     if version >= SCHEMA_VERSION:
         return
+    foreign_keys = conn.execute("PRAGMA foreign_keys").fetchone()[0]
+    conn.execute("PRAGMA foreign_keys = OFF")
+    try:
+        _migrate_steps(conn)
+    finally:
+        conn.execute(f"PRAGMA foreign_keys = {'ON' if foreign_keys else 'OFF'}")
+
+
+def _migrate_steps(conn: Connection) -> None:
+    """Run the missing steps in one write transaction (another process may have run them)."""
     conn.execute("BEGIN IMMEDIATE")
     try:
         version = conn.execute("PRAGMA user_version").fetchone()[0]
@@ -90,6 +110,11 @@ def migrate(conn: Connection) -> None:
                     "INSERT INTO upstreams (address, port, priority, created) VALUES (?, 53, 0, ?)",
                     (address, now()),
                 )
+        broken = conn.execute("PRAGMA foreign_key_check").fetchone()
+        if broken is not None:
+            raise sqlite3.IntegrityError(
+                f"schema migration broke a foreign key of table '{broken[0]}'"
+            )
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         conn.execute("COMMIT")
     except BaseException:

@@ -3,10 +3,12 @@
 The SQLite schema: every table once, with its version number.
 
 A new version appends to L{MIGRATIONS}; never edit a released step. C{PRAGMA user_version}
-holds the version a database is at.
+holds the version a database is at. A step is plain SQL statements separated by C{;} (so no
+C{;} inside a comment or string); L{dnsops.store.db.migrate} runs them in one transaction with
+foreign keys off, as SQLite's table-rebuild procedure requires, and checks them before commit.
 """
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 V1 = """
 CREATE TABLE zones (
@@ -105,7 +107,61 @@ CREATE TABLE control (
 );
 """
 
+# Version 2: ids are never reused. Objects are named by id in the API, the CLI and the audit
+# log, and INTEGER PRIMARY KEY alone hands the highest id out again once its row is deleted,
+# so the tables whose ids people see are rebuilt with AUTOINCREMENT. This is SQLite's 12-step
+# rebuild (https://sqlite.org/lang_altertable.html#otheralter): new table, copy, drop, rename,
+# indexes. Rows keep their ids. blocklist names blocklist_sources in its foreign key and is
+# not touched, so the key holds again after the rename; records keeps its key to zones.
+V2 = """
+CREATE TABLE upstreams_v2 (
+    id        INTEGER PRIMARY KEY AUTOINCREMENT,
+    address   TEXT NOT NULL,                    -- IP address, or tls://ADDR[:PORT]#NAME
+    port      INTEGER NOT NULL DEFAULT 53,
+    priority  INTEGER NOT NULL DEFAULT 0,
+    created   TEXT NOT NULL
+);
+INSERT INTO upstreams_v2 (id, address, port, priority, created)
+    SELECT id, address, port, priority, created FROM upstreams;
+DROP TABLE upstreams;
+ALTER TABLE upstreams_v2 RENAME TO upstreams;
+
+CREATE TABLE records_v2 (
+    id       INTEGER PRIMARY KEY AUTOINCREMENT,
+    zone_id  INTEGER NOT NULL REFERENCES zones(id) ON DELETE CASCADE,
+    name     TEXT NOT NULL,                     -- absolute owner, A-label, lower case, no dot
+    type     TEXT NOT NULL,                     -- upper case mnemonic: A, AAAA, ...
+    ttl      INTEGER NOT NULL,
+    rdata    TEXT NOT NULL,                     -- canonical presentation text (records.parse_rdata)
+    weight   INTEGER NOT NULL DEFAULT 0,
+    geo      TEXT,                              -- NULL, 'default' or ISO 3166-1 alpha-2 upper case
+    enabled  INTEGER NOT NULL DEFAULT 1
+);
+INSERT INTO records_v2 (id, zone_id, name, type, ttl, rdata, weight, geo, enabled)
+    SELECT id, zone_id, name, type, ttl, rdata, weight, geo, enabled FROM records;
+DROP TABLE records;
+ALTER TABLE records_v2 RENAME TO records;
+CREATE INDEX records_zone_name ON records(zone_id, name, type);
+
+CREATE TABLE blocklist_sources_v2 (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    url          TEXT NOT NULL UNIQUE,
+    refresh      INTEGER NOT NULL DEFAULT 86400, -- seconds
+    response     TEXT NOT NULL DEFAULT 'zero',
+    count        INTEGER NOT NULL DEFAULT 0,
+    last_update  TEXT,
+    last_error   TEXT,
+    created      TEXT NOT NULL
+);
+INSERT INTO blocklist_sources_v2
+    (id, url, refresh, response, count, last_update, last_error, created)
+    SELECT id, url, refresh, response, count, last_update, last_error, created
+    FROM blocklist_sources;
+DROP TABLE blocklist_sources;
+ALTER TABLE blocklist_sources_v2 RENAME TO blocklist_sources
+"""
+
 #: MIGRATIONS[n] takes a database from version n to n + 1.
-MIGRATIONS: list[str] = [V1]
+MIGRATIONS: list[str] = [V1, V2]
 
 assert len(MIGRATIONS) == SCHEMA_VERSION

@@ -7,6 +7,11 @@ relative names, C{@}, omitted owner, TTL and class (in either order), TTL units,
 C{\\# LEN HEX} rdata for the known types. Not supported: C{$GENERATE}, classes other than IN,
 and types outside L{dnsops.records.TYPES}; each is an error naming what was found.
 
+dnsops' own comment markers (L{dnsops.zonefile.writer} documents them) give a record its
+weight and geo tag, or mark it disabled; no other comment means anything. Their syntax is
+checked here; their values are checked by the store with the same functions as the CLI's
+C{--weight} and C{--geo}, and its errors name the record's C{FILE:LINE} (L{ZoneRecord.where}).
+
 Every error is an L{InvalidInput} whose message starts with C{FILE:LINE: }, the line where
 the record starts, so a person can go straight to it. The location is added once, here, at
 the loop (as dnspython's C{Reader.read} does); the parsers below know nothing of files.
@@ -24,15 +29,30 @@ from dnsops.zonefile.lexer import LexError, entries
 MAX_INCLUDE_DEPTH = 10
 _OTHER_CLASSES = frozenset({"CH", "CHAOS", "HS", "HESIOD", "CS", "NONE", "ANY"})
 _TEXT_TYPES = frozenset({"TXT", "SPF"})
+_MARKER_KEYS = ("weight", "geo")
 
 
 class ZoneRecord(NamedTuple):
-    """One record as read: absolute canonical owner, upper-case type, TTL, canonical rdata."""
+    """
+    One record as read: absolute canonical owner, upper-case type, TTL, canonical rdata, and
+    the routing data of a dnsops marker comment.
+
+    @ivar weight: As written after C{weight=} (text), or 0 without a marker; the store
+        validates it as it does C{--weight}.
+    @ivar geo: As written after C{geo=}, or None; the store validates it as it does C{--geo}.
+    @ivar enabled: False for a record read from a C{;dnsops-disabled:} line.
+    @ivar where: C{FILE:LINE} of a record that had a marker, so the store's errors about its
+        values can point at it; None for every other record.
+    """
 
     name: str
     type: str
     ttl: int
     rdata: str
+    weight: int | str = 0
+    geo: str | None = None
+    enabled: bool = True
+    where: str | None = None
 
 
 def read_zone(
@@ -136,12 +156,18 @@ class _Reader:
         if text.startswith("\ufeff"):
             text = text[1:]
         try:
-            for line, owner_omitted, tokens in entries(text):
+            for line, owner_omitted, tokens, marker, disabled in entries(text):
                 try:
                     if tokens[0][0] == "$":
+                        if marker is not None or disabled:
+                            raise InvalidInput(f"dnsops comment on the directive '{tokens[0]}'")
                         origin, include = self._directive(tokens, origin, base_dir, including, depth)
-                    else:
+                    elif marker is None and not disabled:
                         yield self._record(tokens, owner_omitted, origin)
+                        continue
+                    else:
+                        where = f"{filename}:{line}"
+                        yield self._marked(tokens, owner_omitted, origin, marker, disabled, where)
                         continue
                 except UserError as e:
                     raise InvalidInput(f"{filename}:{line}: {e.message}", e.field) from None
@@ -229,6 +255,32 @@ class _Reader:
             self.last_ttl = ttl
         return ZoneRecord(self.owner, rtype, ttl, _rdata(rtype, rdata, origin))
 
+    def _marked(
+        self,
+        tokens: list[str],
+        owner_omitted: bool,
+        origin: str,
+        marker: str | None,
+        disabled: bool,
+        where: str,
+    ) -> ZoneRecord:
+        """
+        A record that carried a dnsops marker: its routing data, or its disabled flag, added.
+
+        A disabled record is a comment to every other server, so it must not change what the
+        lines after it inherit (owner, last TTL); its own line always names its owner.
+        """
+        weight, geo = _routing(marker) if marker is not None else (0, None)
+        if disabled:
+            inherited = self.owner, self.last_ttl
+            try:
+                record = self._record(tokens, False, origin)
+            finally:
+                self.owner, self.last_ttl = inherited
+        else:
+            record = self._record(tokens, owner_omitted, origin)
+        return record._replace(weight=weight, geo=geo, enabled=not disabled, where=where)
+
     def _owner(self, token: str, origin: str) -> str:
         """
         The canonical owner for C{token}, which must be in the zone.
@@ -290,6 +342,29 @@ def _rdata(rtype: str, tokens: list[str], origin: str) -> str:
     if rtype in _TEXT_TYPES:
         tokens = [t if '"' in t else f'"{t}"' for t in tokens]
     return records.parse_rdata(rtype, " ".join(tokens), origin)
+
+
+def _routing(marker: str) -> tuple[int | str, str | None]:
+    """
+    The C{weight} and C{geo} of a marker's text (C{" weight=90 geo=US"}), as written.
+
+    @raise InvalidInput: For anything but one or both of C{weight=VALUE} and C{geo=VALUE}.
+    """
+    values: dict[str, str] = {}
+    for item in marker.split():
+        key, equals, value = item.partition("=")
+        if key not in _MARKER_KEYS:
+            raise InvalidInput(
+                f"unknown item '{item}' in dnsops comment (expected weight=N or geo=CC)"
+            )
+        if not equals or not value:
+            raise InvalidInput(f"missing value for '{key}' in dnsops comment", key)
+        if key in values:
+            raise InvalidInput(f"'{key}' given twice in dnsops comment", key)
+        values[key] = value
+    if not values:
+        raise InvalidInput("empty dnsops comment (expected weight=N or geo=CC)")
+    return values.get("weight", 0), values.get("geo")
 
 
 def _is_class(token: str) -> bool:
