@@ -121,6 +121,10 @@ class _LiveCollector:
                        getattr(stats, "upstream_failures", 0))
         yield _counter("dns_rate_limited", "Queries refused by the per-client rate limit",
                        getattr(stats, "rate_limited", 0))
+        yield _counter("dns_axfr_requests", "Zone transfers (AXFR, IXFR) asked for",
+                       getattr(stats, "axfr_requests", 0))
+        yield _counter("dns_axfr_denied", "Zone transfers refused: client not in axfr_allow, or not over TCP or DoT",
+                       getattr(stats, "axfr_denied", 0))
         yield from _cache_metrics(m.cache)
         yield from _packet_cache_metrics(m.packet_cache)
         yield from _upstream_metrics(m.upstream_status)

@@ -45,7 +45,8 @@ class Stats:
     Counters since the server started, for C{/api/stats}, C{/metrics} and the dashboard.
 
     L{count} is called once per answered query (by L{QueryLogWriter.log}); the upstream layer
-    adds C{upstream_failures} itself. Cache hits and misses come from the cache's own counters
+    adds C{upstream_failures} itself, and the server factory calls L{count_transfer} for every
+    AXFR or IXFR asked. Cache hits and misses come from the cache's own counters
     (L{snapshot} merges them), so they are counted in one place.
     """
 
@@ -57,6 +58,17 @@ class Stats:
         self.blocked = 0
         self.upstream_failures = 0
         self.rate_limited = 0
+        self.axfr_requests = 0
+        self.axfr_denied = 0
+
+    def count_transfer(self, denied: bool) -> None:
+        """
+        Count one zone transfer asked (AXFR or IXFR); C{denied} when it was REFUSED because of
+        the client (not in C{axfr_allow}) or the transport (UDP, DoH).
+        """
+        self.axfr_requests += 1
+        if denied:
+            self.axfr_denied += 1
 
     def count(self, protocol: str, answered_by: str) -> None:
         self.queries[protocol] = self.queries.get(protocol, 0) + 1
@@ -86,6 +98,8 @@ class Stats:
             "blocked": self.blocked,
             "upstream_failures": self.upstream_failures,
             "rate_limited": self.rate_limited,
+            "axfr_requests": self.axfr_requests,
+            "axfr_denied": self.axfr_denied,
             "uptime": round(self.uptime(), 3),
         }
         if cache is not None:

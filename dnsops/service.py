@@ -280,7 +280,7 @@ def make_service(options, reactor=None) -> DNSOpsService:
         querylog.log(ctx.client, ctx.transport, qname, qtype, rcode, answered_by, duration * 1000)
 
     factory = DNSServerFactory(chains, index, stored, packet_cache, allow_query=None,
-                               on_answer=on_answer, clock=reactor)
+                               on_answer=on_answer, clock=reactor, stats=stats)
     connections = ConnectionTable(reactor)
     config_hooks: list = []  # more parts that follow config changes (the TLS certificates)
 

@@ -1,11 +1,13 @@
 # -*- test-case-name: tests.test_conformance_knot -*-
 """
-Run Knot DNS (C{knotd}) on a loopback port as the reference server that dnsops is compared with.
+Run Knot DNS (C{knotd}) on a loopback port as the reference server that dnsops is compared with,
+or as a secondary that pulls zones from dnsops by AXFR.
 
 Knot is another process, so this is the one place in the tests that polls: it waits, bounded in
-count and time, until Knot answers the zone's SOA with AA, because C{knotd} loads zones in the
-background after it opens its sockets. Everything Knot writes (config, database, control socket,
-log) stays in the test's temp directory; the process is stopped by its id in a cleanup.
+count and time, until Knot answers the zone's SOA with AA, because C{knotd} loads zones (and
+transfers them from a primary) in the background after it opens its sockets. Everything Knot
+writes (config, database, control socket, log) stays in the test's temp directory; the process
+is stopped by its id in a cleanup.
 """
 
 import os
@@ -37,6 +39,7 @@ server:
     udp-workers: 1
     tcp-workers: 1
     background-workers: 1
+    tcp-io-timeout: 5000
 database:
     storage: "{workdir}"
 log:
@@ -49,7 +52,7 @@ template:
     zonefile-sync: -1
     zonefile-load: whole
     journal-content: none
-zone:
+{remotes}zone:
 {zones}"""
 
 
@@ -84,11 +87,15 @@ class KnotServer:
     One C{knotd} serving the given zone files on C{address}:C{port}.
 
     @ivar zones: zone name (no trailing dot) to master file path.
+    @ivar primaries: zone name to the C{(address, port)} of a primary Knot transfers it from
+        (Knot as a secondary: AXFR at start; NOTIFY and AXFR accepted from that address, so a
+        test can pull the copy back and compare it whole).
     @ivar workdir: Created if missing; holds C{knot.conf}, C{knotd.log} and Knot's databases.
     """
 
     workdir: str
     zones: dict[str, str]
+    primaries: dict[str, tuple[str, int]] = field(default_factory=dict)
     port: int = 0
     address: str = LOOPBACK
     process: subprocess.Popen | None = field(default=None, repr=False)
@@ -99,14 +106,28 @@ class KnotServer:
         return os.path.join(self.workdir, "knotd.log")
 
     def config(self) -> str:
-        """The Knot configuration text: one listener, one worker each, zones from files."""
+        """
+        The Knot configuration text: one listener, one worker each, zones from files, and
+        zones transferred from their primaries (Knot 3.2 syntax: C{master:}).
+
+        C{tcp-io-timeout} is raised from Knot's 500 ms: a test client reading a transfer back in
+        a Python thread on a loaded machine can pause longer between messages, and Knot would
+        then drop the connection.
+        """
         zones = "".join(
             f'  - domain: "{name}."\n    file: "{os.path.abspath(path)}"\n'
             for name, path in self.zones.items()
         )
+        remotes = acls = ""
+        for i, (name, (address, port)) in enumerate(self.primaries.items()):
+            remotes += f"  - id: primary{i}\n    address: {address}@{port}\n"
+            acls += f"  - id: primary{i}\n    address: {address}\n    action: [notify, transfer]\n"
+            zones += f'  - domain: "{name}."\n    master: primary{i}\n    acl: primary{i}\n'
+        if remotes:
+            remotes = f"remote:\n{remotes}acl:\n{acls}"
         return _CONFIG.format(
             workdir=os.path.abspath(self.workdir), rundir=self.rundir, address=self.address,
-            port=self.port, zones=zones,
+            port=self.port, zones=zones, remotes=remotes,
         )
 
     def start(self) -> None:
@@ -135,7 +156,7 @@ class KnotServer:
                 stdin=subprocess.DEVNULL, cwd=self.workdir, start_new_session=True,
             )
         deadline = time.monotonic() + START_TIMEOUT
-        pending = list(self.zones)
+        pending = list(self.zones) + list(self.primaries)
         while pending and time.monotonic() < deadline:
             if self.process.poll() is not None:
                 break
@@ -177,17 +198,20 @@ class KnotServer:
             self.rundir = None
 
 
-def start_knot(test, zones: dict[str, str], workdir: str | None = None):
+def start_knot(test, zones: dict[str, str], workdir: str | None = None,
+               primaries: dict[str, tuple[str, int]] | None = None):
     """
     Start Knot for a trial test (in a thread, so a reactor-run server keeps answering).
 
     Skips the test when C{knotd} is not installed; stops Knot in the test's cleanup.
 
     @param test: The running test case; its C{mktemp()} gives the work directory by default.
+    @param primaries: zones Knot serves as a secondary, each with its primary's address and
+        port; the Deferred fires once Knot has transferred and serves every one of them.
     @return: A Deferred firing with the started L{KnotServer}.
     """
     if knotd_path() is None:
         raise SkipTest("knotd is not installed (Debian package 'knot'); the Knot comparison needs it")
-    server = KnotServer(workdir or test.mktemp(), zones)
+    server = KnotServer(workdir or test.mktemp(), zones, dict(primaries or {}))
     test.addCleanup(server.stop)
     return deferToThread(server.start).addCallback(lambda _: server)

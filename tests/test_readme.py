@@ -175,12 +175,24 @@ class ReadmeTests(SynchronousTestCase):
         self.assertEqual(sorted(n for n in metric_names() if f"`{n}" not in self.readme), [])
 
     def test_axfr_status_is_honest(self) -> None:
-        """If no module answers AXFR, then the README says zone transfers are not implemented."""
+        """If no module answers AXFR, then the README says zone transfers are not implemented; if one does, then its Secondaries section says what works (AXFR with axfr_allow, IXFR as a full transfer, no NOTIFY, Knot as tested secondary) and nothing says transfers are missing."""
         sources = []
         for folder, _, files in os.walk(os.path.join(ROOT, "dnsops")):
             sources += [read(folder, f) for f in files if f.endswith(".py") and f != "config.py"]
         if not any(re.search(r"axfr", text, re.IGNORECASE) for text in sources):
             self.assertRegex(self.readme, r"(?i)zone transfers.{0,80}not implemented")
+            return
+        self.assertNotRegex(self.readme, r"(?i)zone transfers.{0,80}not implemented")
+        self.assertNotRegex(self.readme, r"(?i)(answers|serves) no AXFR|axfr_allow.{0,40}reserved")
+        match = re.search(r"^### Secondaries \(zone transfer\)\n(.*?)^##", self.readme, re.MULTILINE | re.DOTALL)
+        self.assertIsNotNone(match, "the README has a Secondaries (zone transfer) section")
+        section = " ".join(match.group(1).split())
+        self.assertRegex(section, r"AXFR over TCP")
+        self.assertIn("`axfr_allow`", section)
+        self.assertRegex(section, r"IXFR is answered with a full transfer")
+        self.assertRegex(section, r"sends no NOTIFY")
+        self.assertRegex(section, r"Tested with Knot DNS as the secondary")
+        self.assertIn("start_knot", read("tests", "test_transfer.py"))
 
     def test_ci_runs_the_readme_test_command(self) -> None:
         """If the README gives the test command, then .ci/run runs exactly that command."""

@@ -163,7 +163,7 @@ class TransferAllowedTests(DnsRegressionTestCase):
     def test_axfr_over_tcp(self) -> None:
         """
         Bug: AXFR (RFC 5936) was not implemented (NODATA); now an allowed client gets SOA, every
-        record, SOA in one message, and dnspython builds the zone from it.
+        record, SOA (in as many messages as needed), and dnspython builds the zone from it.
         """
         zone = yield deferToThread(
             lambda: dns.zone.from_xfr(dns.query.xfr(dnsquery.LOOPBACK, "example.com", port=self.port,

@@ -1,5 +1,5 @@
 # -*- test-case-name: tests.test_api_stats -*-
-"""REST for the live counters: totals, hit rate, blocked, uptime, top domains."""
+"""REST for the live counters: totals, hit rate, blocked, zone transfers, uptime, top domains."""
 
 from dnsops.api.app import Api, Call
 from dnsops.api.schemas import INTEGER, obj
@@ -11,10 +11,12 @@ _TOP = {"type": "array", "items": {"type": "object"}}
 
 _STATS = obj(
     ["total", "queries", "authoritative", "blocked", "upstream_failures", "rate_limited",
-     "uptime", "cache_hits", "cache_misses", "hit_rate", "top_domains"],
+     "axfr_requests", "axfr_denied", "uptime", "cache_hits", "cache_misses", "hit_rate",
+     "top_domains"],
     total=INTEGER,
     queries={"type": "object", "additionalProperties": INTEGER},
     authoritative=INTEGER, blocked=INTEGER, upstream_failures=INTEGER, rate_limited=INTEGER,
+    axfr_requests=INTEGER, axfr_denied=INTEGER,
     uptime=_NUMBER, cache_hits=INTEGER, cache_misses=INTEGER, hit_rate=_NUMBER,
     cache={"type": "object"}, top_domains=_TOP, top_clients=_TOP, top_blocked=_TOP,
 )
@@ -34,7 +36,7 @@ def add_routes(api: Api) -> None:
         else:
             values = {
                 "total": 0, "queries": {}, "authoritative": 0, "blocked": 0,
-                "upstream_failures": 0, "rate_limited": 0,
+                "upstream_failures": 0, "rate_limited": 0, "axfr_requests": 0, "axfr_denied": 0,
                 "uptime": round(deps.clock.seconds() - deps.started, 3),
                 "top_domains": querylog.top(call.conn, "name", top),
                 "top_clients": querylog.top(call.conn, "client", top),

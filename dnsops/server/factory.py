@@ -13,7 +13,6 @@ Nothing a client sends may raise out of here: the edges log and carry on.
 import ipaddress
 import struct
 import time
-from io import BytesIO
 
 from twisted.internet import defer
 from twisted.logger import Logger
@@ -91,6 +90,8 @@ class DNSServerFactory(server.DNSServerFactory):
     @ivar packet_cache: answers kept as bytes; see L{dnsops.server.packetcache}.
     @ivar udp_contexts: client address -> its base L{QueryContext} for UDP, so the hot path
         knows the recursion bit without an ACL walk.
+    @ivar stats: L{dnsops.querylog.Stats} (or None), for the zone-transfer counters; every
+        other counter is fed by the query-log hook.
     """
 
     def __init__(
@@ -102,6 +103,7 @@ class DNSServerFactory(server.DNSServerFactory):
         allow_query=None,
         on_answer=None,
         clock=None,
+        stats=None,
     ) -> None:
         server.DNSServerFactory.__init__(self)
         self.noisy = False
@@ -111,6 +113,7 @@ class DNSServerFactory(server.DNSServerFactory):
         self.allow_query = allow_query
         self.on_answer = on_answer
         self.clock = clock
+        self.stats = stats
         #: The packet cache's expiry clock (forwarded entries): the reactor's time, as a bound method.
         self.now = clock.seconds if clock is not None else time.time
         # DNS cookies (RFC 7873): see dnsops.server.cookies; off without a clock.
@@ -193,6 +196,7 @@ class DNSServerFactory(server.DNSServerFactory):
         ctx = QueryContext(host, transport, ecs, do, recursion)
         if transport == "udp" and len(self.udp_contexts) < MAX_MEMO:
             self.udp_contexts[host] = QueryContext(host, "udp", None, False, recursion)
+        stream_write = write
         # --- DNS cookies (RFC 7873 / 9018), dnsops.server.cookies ---
         cookie = self.cookies.check(query.edns.options, host) if self.cookies and query.edns else None
         if cookie is not None:
@@ -218,7 +222,8 @@ class DNSServerFactory(server.DNSServerFactory):
             # QCLASS * (RFC 1035 section 3.2.5) matches our IN data, as Knot and BIND answer it.
             self._send(Resolution(rcode=dns.EREFUSED, answered_by="refused"), query, ctx, write, data, None, started)
         elif query.qtype in transfer.TYPES:
-            self._send(self._transfer(query, ctx), query, ctx, write, data, None, started)
+            reply = cookie.reply if cookie is not None else None
+            self._transfer(query, ctx, write, stream_write, reply, data, started)
         else:
             self._resolve(query, ctx, write, data, started)
 
@@ -236,22 +241,51 @@ class DNSServerFactory(server.DNSServerFactory):
         return (edns.HEADER.pack(msg_id, reply_flags, 1 if question else 0, 0, 0, 1)
                 + question + edns.opt_wire(self.edns_udp_size, rcode, do))
 
-    def _transfer(self, query, ctx: QueryContext) -> Resolution:
+    def _transfer(self, query, ctx: QueryContext, write, stream_write, cookie: bytes | None, data, started) -> None:
         """
-        AXFR or IXFR: REFUSED over UDP and for clients outside C{axfr_allow} (the manual), NOTAUTH
-        for a name that is not one of our apexes (RFC 5936 section 2.2.1), else the whole zone.
+        AXFR or IXFR: REFUSED over UDP and DoH and for clients outside C{axfr_allow} (the
+        manual), NOTAUTH for a name that is not one of our apexes (RFC 5936 section 2.2.1), else
+        the whole zone in as many messages as it takes (L{transfer.messages}).
+
+        @param write: the answer path with our DNS cookie in it, for a one-message answer.
+        @param stream_write: the stream's own C{write(wire, last)}, which takes several messages
+            for one query (L{dnsops.server.tcplimits}); our cookie goes in each message's OPT.
+        @param cookie: our COOKIE option's data when the query carried a client cookie.
         """
-        if ctx.transport == "udp" or not transfer.allowed(ctx.client, self.values.get("axfr_allow", ())):
-            return Resolution(rcode=dns.EREFUSED, answered_by="refused")
+        denied = ctx.transport not in transfer.STREAMS or not transfer.allowed(
+            ctx.client, self.values.get("axfr_allow", ()))
+        if self.stats is not None:
+            self.stats.count_transfer(denied)
+        if denied:
+            self._send(Resolution(rcode=dns.EREFUSED, answered_by="refused"), query, ctx, write, data, None, started)
+            return
         zone = self.index.get(query.qname.lower().decode("latin-1"))
         records = transfer.zone_records(zone) if zone is not None else None
         if records is None:
-            return Resolution(rcode=NOTAUTH, answered_by="refused")
-        size = 12 + len(query.qname) + 6 + sum(_encoded_size(record) for record in records)
-        if size > transfer.MAX_MESSAGE:
-            _log.warn("zone {zone} is too large to transfer in one message ({size} octets)", zone=zone.name, size=size)
-            return Resolution(rcode=dns.ESERVER, answered_by="authoritative")
-        return Resolution(answer=records, authoritative=True, answered_by="authoritative")
+            self._send(Resolution(rcode=NOTAUTH, answered_by="refused"), query, ctx, write, data, None, started)
+            return
+        options = b""
+        if cookie is not None:
+            options = struct.pack("!HH", dns_cookies.OPTION_COOKIE, len(cookie)) + cookie
+        opt = edns.opt_wire(self.edns_udp_size, dns.OK, query.edns.do, options) if query.edns is not None else b""
+        flags = edns.header_flags(dns.OP_QUERY, dns.OK, query.flags, True, ctx.recursion_allowed)
+        question = edns.question_wire(query.labels, query.qtype, query.qclass)
+        wires = transfer.messages(records, query.id, flags, question, query.labels, opt)
+        _log.info("zone transfer of {zone} to {client} over {transport}",
+                  zone=zone.name, client=ctx.client, transport=ctx.transport)
+
+        def finished(rcode: int) -> None:
+            if self.on_answer is not None:
+                qname = query.qname.decode("ascii", "backslashreplace").lower()
+                self.on_answer(ctx, qname, query.qtype, rcode, "authoritative", time.perf_counter() - started)
+
+        def failed() -> None:
+            _log.failure("transferring {zone} to {client}", zone=zone.name, client=ctx.client)
+            fail_flags = edns.header_flags(dns.OP_QUERY, dns.ESERVER, query.flags, False, ctx.recursion_allowed)
+            stream_write(edns.header_only(query.id, fail_flags, question))
+            finished(dns.ESERVER)
+
+        transfer.MessageStream(wires, stream_write, self.clock, finished, failed).next_message()
 
     def _resolve(self, query, ctx, write, data, started) -> None:
         cache = self.packet_cache
@@ -415,13 +449,6 @@ def _client_do(data: bytes) -> bool | None:
         return found
     except (edns.MalformedQuery, struct.error):
         return None
-
-
-def _encoded_size(record) -> int:
-    """An upper bound of the octets C{record} takes in a message (its owner uncompressed)."""
-    buffer = BytesIO()
-    record.encode(buffer, None)
-    return buffer.tell()
 
 
 def _question_if_parsable(data: bytes, qdcount: int) -> bytes:

@@ -14,7 +14,7 @@ for C{tcp_idle_timeout} seconds, and drops a client that starts a message and st
 import struct
 from collections import OrderedDict
 
-from twisted.internet import protocol
+from twisted.internet import defer, protocol
 from twisted.logger import Logger
 from twisted.protocols import policies
 
@@ -146,12 +146,53 @@ class _Timer:
         return self.call is not None
 
 
+class _SendBuffer:
+    """
+    Tell a multi-message answer when the connection's send buffer has room for its next message.
+
+    Registered on the transport as a streaming producer, only once a connection carries its
+    first multi-message answer: the transport pauses it when its buffer passes its limit and
+    resumes it when the buffer has drained, and stops it when the connection is gone.
+    """
+
+    def __init__(self) -> None:
+        self.full = False
+        self.gone = False
+        self._waiting: list[defer.Deferred] = []
+
+    def ready(self) -> defer.Deferred:
+        """Fires True when there is room (now, or once the buffer drains), False when gone."""
+        if self.gone or not self.full:
+            return defer.succeed(not self.gone)
+        waiter = defer.Deferred()
+        self._waiting.append(waiter)
+        return waiter
+
+    def pauseProducing(self) -> None:
+        self.full = True
+
+    def resumeProducing(self) -> None:
+        self.full = False
+        self._release(True)
+
+    def stopProducing(self) -> None:
+        self.gone = True
+        self._release(False)
+
+    def _release(self, ready: bool) -> None:
+        waiting, self._waiting = self._waiting, []
+        for waiter in waiting:
+            waiter.callback(ready)
+
+
 class DNSStreamProtocol(protocol.Protocol):
     """
     DNS messages with a two-octet length prefix (RFC 1035 4.2.2), over TCP or inside TLS.
 
     Every complete message goes to the server factory's C{handle} at once; answers are written
     when ready, so a slow upstream answer does not hold up an authoritative one behind it.
+    A query may be answered by several messages (a zone transfer, RFC 5936 section 2.2): it
+    stays in flight until its last message is written.
 
     @ivar busy: queries handed on and not yet answered.
     """
@@ -166,6 +207,7 @@ class DNSStreamProtocol(protocol.Protocol):
         self._since = None
         self._idle = _Timer(self.table.clock, self._idle_expired)
         self._stall = _Timer(self.table.clock, self._stalled)
+        self._send_buffer: _SendBuffer | None = None
 
     def connectionMade(self) -> None:
         peer = self.transport.getPeer()
@@ -185,6 +227,8 @@ class DNSStreamProtocol(protocol.Protocol):
         self._idle.stop()
         self._stall.stop()
         self.table.remove(self)
+        if self._send_buffer is not None:
+            self._send_buffer.stopProducing()
         if self in self.factory.dns.connections:
             self.factory.dns.connectionLost(self)
 
@@ -228,25 +272,38 @@ class DNSStreamProtocol(protocol.Protocol):
             self._since = self.table.clock.seconds()
         answered = []
 
-        def write(wire: bytes) -> None:
+        def write(wire: bytes, last: bool = True) -> defer.Deferred | None:
+            """
+            Send one answer message. A multi-message answer passes C{last=False} for all but
+            its final message and gets a Deferred firing True when the connection can take the
+            next one, False when it is gone; the query stays in flight until C{last}.
+            """
             if answered:
-                return
-            answered.append(True)
-            self._answered(wire)
+                return None if last else defer.succeed(False)
+            if last:
+                answered.append(True)
+            return self._answered(wire, last)
 
         self.factory.dns.handle(message, (self.host, self.port), self.factory.transport_name, write)
 
-    def _answered(self, wire: bytes) -> None:
-        self.busy -= 1
-        if self.busy == MAX_PIPELINE - 1 and not self._closed:
-            self.transport.resumeProducing()
-        if self.busy == 0:
-            self._since = None
+    def _answered(self, wire: bytes, last: bool = True) -> defer.Deferred | None:
+        if last:
+            self.busy -= 1
+            if self.busy == MAX_PIPELINE - 1 and not self._closed:
+                self.transport.resumeProducing()
+            if self.busy == 0:
+                self._since = None
         if self._closed:
-            return
+            return None if last else defer.succeed(False)
         self.transport.write(struct.pack("!H", len(wire)) + wire)
         self.table.touch(self)
         self._idle.start(self.table.idle_timeout)
+        if last:
+            return None
+        if self._send_buffer is None:
+            self._send_buffer = _SendBuffer()
+            self.transport.registerProducer(self._send_buffer, True)
+        return self._send_buffer.ready()
 
     def _idle_expired(self) -> None:
         now = self.table.clock.seconds()
