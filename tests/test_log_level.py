@@ -19,7 +19,7 @@ from twisted.trial.unittest import TestCase
 from tests import dnsquery
 from tests.test_process import TWISTD, Process
 
-START_TIMEOUT = 20.0
+START_TIMEOUT = 45.0
 
 
 def free_port() -> int:
@@ -49,7 +49,7 @@ class LogLevelTests(TestCase):
                 yield deferToThread(time.sleep, 0.2)
         self.assertIsNotNone(answered, "server did not answer")
         server.proc.send_signal(signal.SIGTERM)
-        yield deferToThread(server.proc.wait, 10)
+        yield deferToThread(server.proc.wait, 30)
         log = server.log()
         self.assertNotIn("listening on", log)
         self.assertNotIn("API token", log)
