@@ -22,7 +22,11 @@ except ImportError:  # the test extras: dnspython[doh] brings httpx2 and h2
     httpx = None
 
 from twisted.internet import defer, reactor
+from twisted.internet.error import ConnectionDone
+from twisted.internet.task import deferLater
+from twisted.internet.testing import StringTransport
 from twisted.internet.threads import deferToThread
+from twisted.python.failure import Failure
 from twisted.protocols.tls import TLSMemoryBIOFactory
 from twisted.trial.unittest import SkipTest, SynchronousTestCase, TestCase
 
@@ -59,12 +63,13 @@ def _need_doh_client() -> None:
 
 
 def h2_exchange(port: int, cafile: str, names: list[str], post: bool = False,
-                window: int | None = None) -> tuple[list[list[tuple]], dict[int, bytes]]:
+                window: int | None = None, headers_out: dict | None = None) -> tuple[list[list[tuple]], dict[int, bytes]]:
     """
     Send one query per name on one HTTP/2 connection, all in one write, and read every answer
     (blocking, bounded by L{TIMEOUT} per read and 200 reads).
 
     @param window: the client's initial stream window, to make the server wait on flow control.
+    @param headers_out: filled with each stream's response headers, as a dict of str.
     @return: per TLS read, the frames seen as C{(kind, stream)} with kind C{headers}, C{data}
         or C{data+end}; and the body of each stream.
     """
@@ -107,6 +112,9 @@ def h2_exchange(port: int, cafile: str, names: list[str], post: bool = False,
             for event in conn.receive_data(data):
                 if isinstance(event, h2.events.ResponseReceived):
                     frames.append(("headers", event.stream_id))
+                    if headers_out is not None:
+                        headers_out[event.stream_id] = {bytes(k).decode(): bytes(v).decode()
+                                                        for k, v in event.headers}
                 elif isinstance(event, h2.events.DataReceived):
                     frames.append(("data+end" if event.stream_ended else "data", event.stream_id))
                     bodies[event.stream_id] += event.data
@@ -137,14 +145,31 @@ class DoHTestCase(TestCase):
         cert, key = issue(directory, self.ca, names=("dns.test",), ips=("127.0.0.1",))
         self.cafile = self.ca[0]
         self.table = ConnectionTable(reactor, max_connections=50, idle_timeout=10.0)
-        tls = TLSMemoryBIOFactory(ReloadableServerTLS(cert, key, ALPN), False, doh_site(self.server.factory))
+        self.site = doh_site(self.server.factory)
+        tls = TLSMemoryBIOFactory(ReloadableServerTLS(cert, key, ALPN), False, self.site)
         listening = reactor.listenTCP(0, GuardedFactory(tls, self.table), interface="127.0.0.1")
         self.addCleanup(listening.stopListening)
         self.addCleanup(self.table.abort_all)
         self.port = listening.getHost().port
 
-    def request(self, method: str, path: str, http2: bool = False, **kw):
-        return deferToThread(http, self.port, self.cafile, method, path, http2, **kw)
+    #: whether L{request} speaks HTTP/2 unless told
+    http2 = False
+
+    def request(self, method: str, path: str, http2: bool | None = None, **kw):
+        return deferToThread(http, self.port, self.cafile, method, path,
+                             self.http2 if http2 is None else http2, **kw)
+
+    def count_requests(self) -> list:
+        """Count the twisted.web Requests the site makes from now on (one list item each)."""
+        made = []
+        factory = self.site.requestFactory
+
+        def counting(*args, **kw):
+            made.append(True)
+            return factory(*args, **kw)
+
+        self.site.requestFactory = counting
+        return made
 
 
 class DoHAnswerTests(DoHTestCase):
@@ -253,13 +278,36 @@ class HTTP2DeliveryTests(DoHTestCase):
 
     @defer.inlineCallbacks
     def test_flow_control_still_obeyed(self) -> None:
-        """If the client's stream window is 16 octets, then answers come in 16-octet frames as it opens the window, and are complete."""
-        reads, bodies = yield deferToThread(h2_exchange, self.port, self.cafile, self.names[:3], False, 16)
-        sizes = [kind for frames in reads for kind, _ in frames if kind.startswith("data")]
-        self.assertGreater(len(sizes), 3)
-        for body in bodies.values():
-            self.assertGreater(len(body), 16)
-            self.assertEqual(len(dns.message.from_wire(body).question), 1)
+        """If the client's stream window is 16 octets, then GET and POST answers come in 16-octet frames as it opens the window, and are complete."""
+        for post in (False, True):
+            reads, bodies = yield deferToThread(h2_exchange, self.port, self.cafile, self.names[:3], post, 16)
+            sizes = [kind for frames in reads for kind, _ in frames if kind.startswith("data")]
+            self.assertGreater(len(sizes), 3)
+            self.assertEqual(len(bodies), 3)
+            for body in bodies.values():
+                self.assertGreater(len(body), 16)
+                self.assertEqual(len(dns.message.from_wire(body).question), 1)
+
+    @defer.inlineCallbacks
+    def test_wire_queries_skip_twisted_web(self) -> None:
+        """If wire queries come by GET and POST over HTTP/2, then no twisted.web Request is made and the answers carry type, Cache-Control and Date; over HTTP/1.1 the Request path still answers."""
+        made = self.count_requests()
+        for post in (False, True):
+            headers = {}
+            reads, bodies = yield deferToThread(h2_exchange, self.port, self.cafile, self.names[:2], post, None, headers)
+            self.assertEqual(sorted(headers), [1, 3])
+            www, nope = headers[1], headers[3]
+            self.assertEqual((www[":status"], www["content-type"], www["cache-control"]),
+                             ("200", "application/dns-message", "max-age=3600"))
+            self.assertIn("date", www)
+            self.assertEqual(dns.message.from_wire(bodies[1]).answer[0][0].address, "192.0.2.10")
+            self.assertEqual(dns.message.from_wire(bodies[3]).rcode(), dns.rcode.NXDOMAIN)
+            self.assertRegex(nope["cache-control"], r"^max-age=\d+$")
+        self.assertEqual(made, [])
+        over_http1 = yield deferToThread(doh_query, self.port, "www.example.com", "A", self.cafile, False, False)
+        self.assertEqual(over_http1.answer[0][0].address, "192.0.2.10")
+        self.assertEqual(len(made), 1)
+
 
     @defer.inlineCallbacks
     def test_dnsperf_loses_nothing(self) -> None:
@@ -283,8 +331,103 @@ class HTTP2DeliveryTests(DoHTestCase):
         self.assertEqual(int(lost.group(1)), 0, out.stdout)
 
 
+class FastPathStateTests(DoHTestCase):
+    """
+    The fast path keeps Twisted's HTTP/2 stream bookkeeping as Twisted does; these pin the
+    internals of C{twisted.web._http2.H2Connection} that L{dnsops.server.doh} relies on.
+    """
+
+    config = {"rate_limit_per_sec": "0"}
+
+    def connect(self):
+        """A server-side DoH HTTP/2 connection on a memory transport, and a client for it."""
+        import h2.config
+        import h2.connection
+
+        from dnsops.server.doh import _WholeAnswerH2
+
+        server = _WholeAnswerH2(reactor)
+        server.site = server.factory = self.site
+        server.requestFactory = self.site.requestFactory
+        server.timeOut = None
+        server.callLater = reactor.callLater
+        transport = StringTransport()
+        server.makeConnection(transport)
+        client = h2.connection.H2Connection(h2.config.H2Configuration(client_side=True))
+        client.initiate_connection()
+        server.dataReceived(client.data_to_send())
+        client.receive_data(transport.value())
+        transport.clear()
+        return server, transport, client
+
+    @defer.inlineCallbacks
+    def test_streams_forgotten(self) -> None:
+        """If a GET and a POST are answered and a third stream is reset before its body, then two answers come and the connection keeps no state for any stream."""
+        import h2.events
+
+        server, transport, client = self.connect()
+        wire = dnsquery.make("www.example.com", flags="RD").to_wire()
+        base = [(":scheme", "https"), (":authority", "dns.test")]
+        encoded = base64.urlsafe_b64encode(wire).rstrip(b"=").decode()
+        client.send_headers(1, base + [(":method", "GET"), (":path", "/dns-query?dns=" + encoded)], end_stream=True)
+        post = base + [(":method", "POST"), (":path", "/dns-query"), ("content-type", "application/dns-message")]
+        client.send_headers(3, post)
+        client.send_data(3, wire, end_stream=True)
+        client.send_headers(5, post)
+        client.reset_stream(5)
+        server.dataReceived(client.data_to_send())
+        bodies, ended = {}, set()
+        for _ in range(50):
+            for event in client.receive_data(transport.value()):
+                if isinstance(event, h2.events.DataReceived):
+                    bodies[event.stream_id] = bodies.get(event.stream_id, b"") + event.data
+                elif isinstance(event, h2.events.StreamEnded):
+                    ended.add(event.stream_id)
+            transport.clear()
+            if ended == {1, 3}:
+                break
+            yield deferLater(reactor, 0, lambda: None)
+        self.assertEqual(ended, {1, 3})
+        for body in bodies.values():
+            self.assertEqual(dns.message.from_wire(body).answer[0][0].address, "192.0.2.10")
+        self.assertEqual((server.streams, server._outboundStreamQueues, server._streamCleanupCallbacks), ({}, {}, {}))
+        server.connectionLost(Failure(ConnectionDone()))
+        yield deferLater(reactor, 0, lambda: None)
+
+    @defer.inlineCallbacks
+    def test_oversized_post_handed_to_request(self) -> None:
+        """If a POST body grows past 65535 octets, then the stream passes to twisted.web with its body and the answer is 400."""
+        import h2.events
+
+        server, transport, client = self.connect()
+        made = self.count_requests()
+        server.requestFactory = self.site.requestFactory
+        client.send_headers(1, [(":scheme", "https"), (":authority", "dns.test"), (":method", "POST"),
+                                (":path", "/dns-query"), ("content-type", "application/dns-message")])
+        status = None
+        sent = 0
+        for _ in range(200):
+            if sent <= 65535:
+                chunk = min(16384, client.local_flow_control_window(1), 65536 - sent)
+                if chunk:
+                    client.send_data(1, b"\0" * chunk, end_stream=sent + chunk > 65535)
+                    sent += chunk
+            server.dataReceived(client.data_to_send())
+            for event in client.receive_data(transport.value()):
+                if isinstance(event, h2.events.ResponseReceived):
+                    status = dict(event.headers)[b":status"]
+            transport.clear()
+            if status is not None:
+                break
+            yield deferLater(reactor, 0, lambda: None)
+        self.assertEqual(status, b"400")
+        self.assertEqual(len(made), 1)
+        server.connectionLost(Failure(ConnectionDone()))
+        yield deferLater(reactor, 0, lambda: None)
+
+
 class DoHErrorTests(DoHTestCase):
-    """Bad requests get HTTP errors, not DNS ones."""
+    """Bad requests get HTTP errors, not DNS ones (over HTTP/1.1 here)."""
 
     @defer.inlineCallbacks
     def test_wrong_content_type(self) -> None:
@@ -327,6 +470,40 @@ class DoHErrorTests(DoHTestCase):
                                       headers={"content-type": "application/dns-message"})
         self.assertEqual(response.status_code, 200)
         self.assertEqual(response.content[3] & 0xF, dns.rcode.FORMERR)
+
+
+    @defer.inlineCallbacks
+    def test_oversized_body(self) -> None:
+        """If the body is longer than 65535 octets, then the answer is 400."""
+        response = yield self.request("POST", "/dns-query", content=b"\0" * 70000,
+                                      headers={"content-type": "application/dns-message"})
+        self.assertEqual(response.status_code, 400)
+        self.assertIn("invalid DNS message", response.json()["error"])
+
+    @defer.inlineCallbacks
+    def test_percent_escaped_dns_parameter(self) -> None:
+        """If the dns parameter is percent-escaped, then it is decoded first and answered."""
+        wire = dnsquery.make("www.example.com").to_wire()
+        encoded = base64.urlsafe_b64encode(wire).decode().replace("=", "%3D")
+        response = yield self.request("GET", f"/dns-query?x=1&dns={encoded}")
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(dns.message.from_wire(response.content).answer[0][0].address, "192.0.2.10")
+
+    @defer.inlineCallbacks
+    def test_response_message(self) -> None:
+        """If the message sent is a response, then the answer is 400."""
+        wire = bytearray(dnsquery.make("www.example.com").to_wire())
+        wire[2] |= 0x80
+        encoded = base64.urlsafe_b64encode(bytes(wire)).rstrip(b"=").decode()
+        response = yield self.request("GET", f"/dns-query?dns={encoded}")
+        self.assertEqual(response.status_code, 400)
+        self.assertIn("response", response.json()["error"])
+
+
+class HTTP2ErrorTests(DoHErrorTests):
+    """The same bad requests over HTTP/2, where plain wire queries take the fast path."""
+
+    http2 = True
 
 
 class ServiceDoHTests(TestCase):

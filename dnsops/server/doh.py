@@ -8,7 +8,9 @@ it writes, with C{Cache-Control: max-age} set to the smallest TTL in the answer 
 section 5.1), so HTTP caches never keep an answer longer than DNS would. The JSON form
 (C{?name=&type=}, as Google and Cloudflare serve it) builds a query, answers it the same way,
 and renders the answer as JSON. HTTP/2 comes from Twisted's web server when TLS negotiates
-C{h2} by ALPN; HTTP/1.1 is always there.
+C{h2} by ALPN; HTTP/1.1 is always there. Over HTTP/2, plain wire queries skip twisted.web's
+C{Request} and resources (L{dnsops.server.dohfast}); everything else, errors included, is
+answered here.
 
 Over HTTP/2 every answer leaves as its HEADERS frame and one DATA frame carrying END_STREAM,
 written at once in a TLS record of its own (L{_WholeAnswerH2}). Twisted's own sending loop
@@ -17,16 +19,17 @@ that caps the rate, and it puts other streams' DATA frames between a stream's da
 empty END_STREAM frame. A client that gathers DATA until END_STREAM into one buffer per
 connection and takes one answer per TLS record read (dnsperf's DoH mode) then glues answers
 together, or drops all but the first of a record, and times the rest out.
-L{_WholeAnswerH2} leans on internals of Twisted's C{H2Connection} (its stream queues and
-flow-control state) and of its TLS transport's write gathering; C{tests.test_doh}'s
-C{HTTP2DeliveryTests} pin the frames and records, so a Twisted upgrade that moves them shows.
+L{_WholeAnswerH2} leans on internals of Twisted's C{H2Connection} (its stream table and
+queues, C{_requestReceived}, C{_requestDone}, flow-control state, C{H2Stream}) and of its TLS
+transport's write gathering; C{tests.test_doh}'s C{HTTP2DeliveryTests} and
+C{FastPathStateTests} pin the frames, records and bookkeeping, so a Twisted upgrade that moves
+them shows.
 """
 
 import base64
 import binascii
 import json
 import socket
-import struct
 
 from twisted.names import dns
 from twisted.web import http, resource, server
@@ -38,21 +41,11 @@ except ImportError:  # no h2 package: HTTP/1.1 only, as Twisted itself does then
 
 from dnsops.errors import UserError
 from dnsops.names import canonical_name
-from dnsops.server import edns
+from dnsops.server import dohfast, edns
+from dnsops.server.dohfast import MAX_MESSAGE, MESSAGE_TYPE, min_ttl
 
 ALPN = [b"h2", b"http/1.1"]
-MESSAGE_TYPE = b"application/dns-message"
 JSON_TYPE = b"application/dns-json"
-MAX_MESSAGE = 65535
-
-
-def min_ttl(wire: bytes) -> int:
-    """The smallest TTL of the answer and authority records (OPT aside); 0 when there are none."""
-    try:
-        ttls = [r.ttl for r in edns.walk_records(wire, sections=2) if r.rtype != edns.TYPE_OPT]
-    except (ValueError, struct.error):
-        return 0
-    return min(ttls, default=0)
 
 
 def _error(request, status: int, message: str) -> bytes:
@@ -149,16 +142,23 @@ def doh_site(dns_factory, timeout: float | None = None) -> server.Site:
     root.putChild(b"dns-query", DNSQueryResource(dns_factory))
     root.putChild(b"resolve", ResolveResource(dns_factory))
     site = _QuietSite(root, timeout=timeout)
+    site.dns_factory = dns_factory
     site.noisy = False
     site.displayTracebacks = False
     return site
 
 
 if H2Connection is not None:
+    from collections import deque
+    from functools import partial
+
     import h2.config
     import h2.connection
-    from h2.exceptions import StreamClosedError
+    import priority
+    from h2.exceptions import ProtocolError, StreamClosedError
+    from twisted.internet.defer import Deferred
     from twisted.protocols.tls import TLSMemoryBIOProtocol
+    from twisted.web._http2 import H2Stream
 
     def _write_record(transport, data: bytes) -> None:
         """
@@ -183,9 +183,21 @@ if H2Connection is not None:
         TLS record of their own. Longer or streamed responses, or a connection waiting on
         flow control or on a full transport, take Twisted's own sending loop.
 
+        Plain wire queries (L{dohfast.wire_request}) skip twisted.web altogether: their stream
+        is a L{dohfast.FastStream}, answered straight from the DNS factory by L{answer}.
+        The stream bookkeeping of C{H2Connection} (C{streams}, C{_outboundStreamQueues},
+        C{_streamCleanupCallbacks}, the priority tree) is kept exactly as Twisted's
+        C{_requestReceived} keeps it, so its flow-control loop, resets and connection loss
+        treat fast streams like any other.
+
         @ivar _held: per stream, body written this turn and not yet handed to Twisted's queue.
         @ivar _turn: the call at the end of this turn that hands on what is still held.
+        @ivar _peer: the client's C{(host, port)}, for the DNS factory.
+        @ivar _date: the C{Date} header value and the second it is for.
         """
+
+        _peer = None
+        _date = (None, b"")
 
         def __init__(self, reactor=None) -> None:
             H2Connection.__init__(self, reactor)
@@ -196,6 +208,73 @@ if H2Connection is not None:
                 validate_outbound_headers=False))
             self._held: dict[int, list[bytes]] = {}
             self._turn = None
+
+        # The fast path: plain wire queries without a Request.
+
+        def _requestReceived(self, event) -> None:
+            wanted = dohfast.wire_request(event.headers)
+            if wanted is None:
+                H2Connection._requestReceived(self, event)
+                return
+            sid = event.stream_id
+            self.streams[sid] = dohfast.FastStream(self, sid, event.headers, wanted[1])
+            self._streamCleanupCallbacks[sid] = Deferred()
+            self._outboundStreamQueues[sid] = deque()
+            try:
+                self.priority.insert_stream(sid)
+            except priority.DuplicateStreamError:
+                pass  # a PRIORITY frame came first; Twisted set it up then
+            else:
+                self.priority.block(sid)
+
+        def acknowledge(self, streamID: int, size: int) -> None:
+            """Open the stream's window for body data read; the update leaves with this read's other control frames."""
+            if size:
+                self.conn.acknowledge_received_data(size, streamID)
+
+        def slow_path(self, fast, complete: bool = False) -> None:
+            """Hand a fast stream to Twisted's C{H2Stream} and C{Request}, body so far included."""
+            stream = H2Stream(fast.streamID, self, fast.headers, self.requestFactory, self.site, self.factory)
+            self.streams[fast.streamID] = stream
+            for chunk in fast.body():
+                stream.receiveDataChunk(chunk, 0)  # its window was opened as it came
+            if complete:
+                stream.requestComplete()
+
+        def answer(self, fast) -> None:
+            """Ask the DNS factory; its answer goes out by L{_reply}."""
+            peer = self._peer
+            if peer is None:
+                address = self.transport.getPeer()
+                peer = self._peer = (getattr(address, "host", ""), getattr(address, "port", 0))
+            self.site.dns_factory.handle(fast.message, peer, "doh", partial(self._reply, fast))
+
+        def _reply(self, fast, wire: bytes) -> None:
+            sid = fast.streamID
+            if fast.gone or self.streams.get(sid) is not fast:
+                return
+            # No content-length: HTTP/2 needs none (the END_STREAM flag ends the body), and a
+            # value that changes with every answer would churn the HPACK table.
+            headers = [(b":status", b"200"), (b"content-type", MESSAGE_TYPE),
+                       (b"cache-control", dohfast.cache_control(wire)), (b"date", self._http_date())]
+            config = self.conn.config
+            config.normalize_outbound_headers = False  # already lower-case and trimmed
+            try:
+                self.conn.send_headers(sid, headers)
+            except ProtocolError:  # the stream or the connection closed meanwhile
+                self._requestDone(sid)
+                return
+            finally:
+                config.normalize_outbound_headers = True
+            self._send_whole(sid, wire)
+
+        def _http_date(self) -> bytes:
+            second = int(self._reactor.seconds())
+            if self._date[0] != second:
+                self._date = (second, http.datetimeToString(second))
+            return self._date[1]
+
+        # Whole answers for the Request path.
 
         def _hold_until_turn_ends(self) -> None:
             if self._turn is None:
@@ -224,10 +303,17 @@ if H2Connection is not None:
 
         def endRequest(self, streamID: int) -> None:
             data = b"".join(self._held.pop(streamID, ()))
-            queue = self._outboundStreamQueues.get(streamID)
-            if queue is None:  # the client reset the stream: nothing to send it
+            if streamID not in self._outboundStreamQueues:  # the client reset the stream
                 return
-            if (queue or self._consumerBlocked is not None
+            self._send_whole(streamID, data)
+
+        def _send_whole(self, streamID: int, data: bytes) -> None:
+            """
+            End the stream with C{data}, its headers already given to h2: at once in a TLS
+            record of its own when nothing waits before it and the window allows, else by
+            Twisted's sending loop.
+            """
+            if (self._outboundStreamQueues[streamID] or self._consumerBlocked is not None
                     or self._bufferedControlFrames
                     or len(data) > min(self.conn.local_flow_control_window(streamID),
                                        self.conn.max_outbound_frame_size)):
