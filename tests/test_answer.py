@@ -419,12 +419,13 @@ class AnswerTests(SynchronousTestCase):
         result = self.ask("d.example.com")
         self.assertEqual(text(result.answer), ["d.example.com. 3600 IN A 192.0.2.121"])
 
-    def test_all_disabled_is_nodata(self) -> None:
+    def test_all_disabled_is_nxdomain(self) -> None:
         """
-        If every record of a name is disabled, then the name still exists: NODATA, not NXDOMAIN.
+        If every record of a name is disabled, then the name does not exist (NXDOMAIN), as on a
+        secondary that received the zone by AXFR, which carries only enabled records.
         """
         result = self.ask("off.example.com")
-        self.assertEqual((result.rcode, result.answer), (0, []))
+        self.assertEqual((result.rcode, result.answer), (3, []))
         self.assertSoa(result)
 
     def test_weighted_one_record_not_cacheable(self) -> None:

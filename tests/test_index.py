@@ -50,9 +50,9 @@ class BuildZoneTests(SynchronousTestCase):
         self.assertEqual(self.zone.cuts, frozenset({"sub.example.com"}))
 
     def test_out_of_zone_and_unknown_types_skipped(self) -> None:
-        """If a row is outside the zone or of an unknown type, then it is left out, not fatal."""
+        """If a row is outside the zone, of an unknown type or disabled, then it is left out, not fatal."""
         self.assertNotIn("www.example.org", self.zone.nodes)
-        self.assertEqual(self.zone.record_count(), 7)
+        self.assertEqual(self.zone.record_count(), 6)
 
     def test_payload_lru(self) -> None:
         """If many payloads are built, then only the most recent BUILT_CACHE_SIZE are kept."""

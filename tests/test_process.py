@@ -159,7 +159,10 @@ class TwistdTests(TestCase):
     @defer.inlineCallbacks
     def test_sigterm_clean_stop(self):
         """If twistd gets SIGTERM, then it stops cleanly: listeners closed, no traceback."""
-        yield deferToThread(self.server.wait_port)
+        port = yield deferToThread(self.server.wait_port)
+        # An answer means the reactor runs, so its signal handlers are in place: a SIGTERM
+        # before that (mid start-up) would end the process the default way.
+        yield dnsquery.query(port, "version.bind", "TXT", rdclass="CH")
         status = yield deferToThread(self.server.stop)
         self.assertIn(status, (0, -signal.SIGTERM))
         log = self.server.log()

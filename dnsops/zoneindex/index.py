@@ -73,7 +73,7 @@ class Zone:
         return payload
 
     def record_count(self) -> int:
-        """How many records the zone holds, disabled ones included."""
+        """How many records the zone serves (disabled ones are not held)."""
         return sum(len(node[i]) for node in self.nodes.values() for i in range(1, len(node), 2))
 
 
@@ -109,6 +109,10 @@ def build_zone(name: str, generation: int, rows, previous: Zone | None = None) -
     cuts: set[str] = set()
     owner_now, node = None, None
     for owner, rtype, ttl, rdata, weight, geo, enabled in rows:
+        if not enabled:
+            # Disabled records are not served, transferred or exported: a name with no other
+            # data does not exist, so primary and secondaries answer it alike (NXDOMAIN).
+            continue
         if owner != owner_now:
             if node is not None:
                 _store(nodes, old, cuts, apex, owner_now, node)
