@@ -7,7 +7,7 @@ import sqlite3
 from twisted.trial.unittest import SynchronousTestCase
 
 from dnsops.errors import Conflict, InvalidInput, NotFound
-from dnsops.store import blocklist, config, db, records, schema, upstreams, zones
+from dnsops.store import blocklist, config, db, imports, records, schema, upstreams, zones
 from dnsops.zonefile.reader import ZoneRecord, read_zone
 from dnsops.zonefile.writer import write_zone
 
@@ -305,14 +305,14 @@ class ChangeRecordTests(StoreTestCase):
 
 
 class ImportTests(StoreTestCase):
-    """L{records.replace_records}: merge, replace, serial rule and zone rules."""
+    """L{imports.replace_records}: merge, replace, serial rule and zone rules."""
 
     def rec(self, name, rtype, rdata, ttl=300) -> ZoneRecord:
         return ZoneRecord(name, rtype, ttl, rdata)
 
     def test_creates_zone_and_keeps_serial(self) -> None:
         """If the zone is new, then it is created and the file's serial is kept."""
-        result = self.write(records.replace_records, "example.net", [
+        result = self.write(imports.replace_records, "example.net", [
             self.rec("example.net", "SOA", SOA.format(55)),
             self.rec("www.example.net", "A", "192.0.2.1"),
         ])
@@ -323,14 +323,14 @@ class ImportTests(StoreTestCase):
         """If the file's serial is not above the zone's, then it becomes the zone's + 1."""
         self.zone()
         self.conn.execute("UPDATE records SET rdata = ? WHERE type = 'SOA'", (SOA.format(10),))
-        self.write(records.replace_records, "example.com",
+        self.write(imports.replace_records, "example.com",
                    [self.rec("example.com", "SOA", SOA.format(10))], replace=True)
         self.assertEqual(self.serial(), 11)
 
     def test_serial_greater_kept(self) -> None:
         """If the file's serial is above the zone's, then it is kept as is (not bumped again)."""
         self.zone()
-        self.write(records.replace_records, "example.com",
+        self.write(imports.replace_records, "example.com",
                    [self.rec("example.com", "SOA", SOA.format(2024010100))], replace=True)
         self.assertEqual(self.serial(), 2024010100)
 
@@ -339,7 +339,7 @@ class ImportTests(StoreTestCase):
         self.zone()
         self.write(records.add_record, "example.com", "www", "A", "192.0.2.1")
         serial = self.serial()
-        result = self.write(records.replace_records, "example.com", [
+        result = self.write(imports.replace_records, "example.com", [
             self.rec("www.example.com", "A", "192.0.2.1"),
             self.rec("www.example.com", "A", "192.0.2.2"),
             self.rec("www.example.com", "A", "192.0.2.2"),
@@ -352,7 +352,7 @@ class ImportTests(StoreTestCase):
     def test_replace_without_soa_keeps_soa(self) -> None:
         """If --replace imports a file without SOA, then all but the SOA is replaced."""
         self.zone()
-        result = self.write(records.replace_records, "example.com",
+        result = self.write(imports.replace_records, "example.com",
                             [self.rec("www.example.com", "A", "192.0.2.1")], replace=True)
         self.assertEqual(result["deleted"], 1)
         rows, _ = records.list_records(self.conn, "example.com")
@@ -378,7 +378,7 @@ class ImportTests(StoreTestCase):
              "zone 'example.com' has more than one SOA record"),
         ]
         for zone_records, kind, message in cases:
-            self.assertRaisesMessage(kind, message, records.replace_records, "example.com",
+            self.assertRaisesMessage(kind, message, imports.replace_records, "example.com",
                                      zone_records)
         self.assertEqual(self.dump(), before)
 
@@ -402,7 +402,7 @@ class ImportRoutingTests(StoreTestCase):
         before = self.table()
         rows, _ = records.list_records(self.conn, "example.com")
         parsed = read_zone(write_zone("example.com", rows), "example.com")
-        result = self.write(records.replace_records, "example.com", parsed, replace=True)
+        result = self.write(imports.replace_records, "example.com", parsed, replace=True)
         self.assertEqual((result["added"], result["duplicates"]), (6, 0))
         self.assertEqual(self.table(), before)
         self.assertIn(("www.example.com", "A", "192.0.2.1", 3600, 90, "US", True), before)
@@ -411,7 +411,7 @@ class ImportRoutingTests(StoreTestCase):
         """If a merged record differs from an existing one only in its geo tag, then it is added, else skipped."""
         self.zone()
         self.write(records.add_record, "example.com", "www", "A", "192.0.2.1", geo="US")
-        result = self.write(records.replace_records, "example.com", [
+        result = self.write(imports.replace_records, "example.com", [
             ZoneRecord("www.example.com", "A", 300, "192.0.2.1", geo="us"),
             ZoneRecord("www.example.com", "A", 300, "192.0.2.1", geo="GB"),
             ZoneRecord("www.example.com", "A", 300, "192.0.2.1"),
@@ -432,7 +432,7 @@ class ImportRoutingTests(StoreTestCase):
             (ZoneRecord("a.example.com", "A", 60, "192.0.2.1", geo="XX"),
              "invalid geo 'XX': expected a two-letter country code or default"),
         ]:
-            self.assertRaisesMessage(InvalidInput, message, records.replace_records,
+            self.assertRaisesMessage(InvalidInput, message, imports.replace_records,
                                      "example.com", [record])
         self.assertEqual(self.dump(), before)
 

@@ -1,6 +1,6 @@
 # -*- test-case-name: tests.test_transfer -*-
 """
-Tests for zone transfers out (L{dnsops.server.transfer}, the factory's C{_transfer} and the
+Tests for zone transfers out (L{dnsops.server.transfer} and its C{answer}, and the
 stream write path of L{dnsops.server.tcplimits}): a 20,000-record zone pulled by dnspython over
 TCP and DoT, and by Knot as a real secondary whose answers are then compared with ours.
 """
@@ -32,7 +32,7 @@ from dnsops.server import transfer
 from dnsops.server.dot import ALPN, dot_factory
 from dnsops.server.tcplimits import ConnectionTable, DNSStreamFactory
 from dnsops.server.tls import ReloadableServerTLS
-from dnsops.store import db, records, zones
+from dnsops.store import db, imports, records, zones
 from dnsops.zonefile.reader import ZoneRecord
 from tests import dnsquery
 from tests.harness import start_server
@@ -70,7 +70,7 @@ def make_big_zone(path: str) -> None:
     try:
         with db.transaction(conn):
             zones.add_zone(conn, "example.com", ns="ns1.example.com", admin="admin.example.com")
-            records.replace_records(conn, "example.com", rows, False)
+            imports.replace_records(conn, "example.com", rows, False)
             records.add_record(conn, "example.com", "ns1", "A", "192.0.2.1")
             records.add_record(conn, "example.com", "off", "A", "192.0.2.99", enabled=False)
             records.add_record(conn, "example.com", "sub", "NS", "ns.sub.example.com")

@@ -8,7 +8,7 @@ from dnsops.api.openapi import page_of
 from dnsops.api.request import NAME_PARAM, PAGE, page
 from dnsops.api.schemas import DURATION, INTEGER, NULLABLE_INTEGER, STRING, ZONE, obj
 from dnsops.errors import InvalidInput
-from dnsops.store import records, zones
+from dnsops.store import imports, records, zones
 from dnsops.zonefile.reader import read_zone
 from dnsops.zonefile.writer import write_zone
 
@@ -74,7 +74,7 @@ def add_routes(api: Api) -> None:
         row = zones.zone_row(call.conn, name)
         parsed = read_zone(call.body, name, "-", 3600 if row is None else row["ttl"])
         with api.changing(call):
-            result = records.replace_records(call.conn, name, parsed, call.query["replace"])
+            result = imports.replace_records(call.conn, name, parsed, call.query["replace"])
             call.change("import-zone", name, None, result)
         # Read after the commit, which may bump the serial; inside it the value is stale.
         result["serial"] = zones.get_zone(call.conn, name)["serial"]

@@ -7,7 +7,7 @@ import sys
 import time
 
 from dnsops.errors import InvalidInput
-from dnsops.store import audit, db, records, zones
+from dnsops.store import audit, db, imports, records, zones
 from dnsops.zonefile.reader import read_zone, read_zone_file
 from dnsops.zonefile.writer import write_zone
 
@@ -62,7 +62,7 @@ def import_zone(args: argparse.Namespace, conn: db.Connection) -> str:
         parsed = read_zone_file(args.file, name, default_ttl)
     progress.say(f"read {len(parsed):,} records", done=True)
     with db.transaction(conn):
-        result = records.replace_records(conn, name, parsed, args.replace, progress.rows)
+        result = imports.replace_records(conn, name, parsed, args.replace, progress.rows)
         audit.record(conn, audit.CLI, "import-zone", name, None, result)
     result["serial"] = zones.get_zone(conn, name)["serial"]
     if getattr(args, "json", False):

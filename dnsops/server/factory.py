@@ -70,11 +70,6 @@ class _NoIndex:
         return None
 
 
-#: RFC 2136 / RFC 5936 NOTAUTH: not authoritative for the zone named; also what Knot answers
-#: to NOTIFY and UPDATE it is not configured to take.
-NOTAUTH = 9
-
-
 class DNSServerFactory(server.DNSServerFactory):
     """
     Answer raw DNS messages from UDP, TCP, DoT and DoH with the resolver chains.
@@ -181,7 +176,7 @@ class DNSServerFactory(server.DNSServerFactory):
             allowed = self.allow_query is None or self.allow_query(host)
         opcode = (flags >> 11) & 0xF
         if opcode != dns.OP_QUERY:
-            rcode = NOTAUTH if opcode in (dns.OP_NOTIFY, dns.OP_UPDATE) else dns.ENOTIMP
+            rcode = transfer.NOTAUTH if opcode in (dns.OP_NOTIFY, dns.OP_UPDATE) else dns.ENOTIMP
             write(self._error_reply(data, msg_id, opcode, rcode, flags, _question_if_parsable(data, qdcount)))
             return
         try:
@@ -222,8 +217,10 @@ class DNSServerFactory(server.DNSServerFactory):
             # QCLASS * (RFC 1035 section 3.2.5) matches our IN data, as Knot and BIND answer it.
             self._send(Resolution(rcode=dns.EREFUSED, answered_by="refused"), query, ctx, write, data, None, started)
         elif query.qtype in transfer.TYPES:
-            reply = cookie.reply if cookie is not None else None
-            self._transfer(query, ctx, write, stream_write, reply, data, started)
+            transfer.answer(
+                self, query, ctx, lambda resolution: self._send(resolution, query, ctx, write, data, None, started),
+                stream_write, cookie.reply if cookie is not None else None, started,
+            )
         else:
             self._resolve(query, ctx, write, data, started)
 
@@ -240,52 +237,6 @@ class DNSServerFactory(server.DNSServerFactory):
             return edns.header_only(msg_id, reply_flags, question)
         return (edns.HEADER.pack(msg_id, reply_flags, 1 if question else 0, 0, 0, 1)
                 + question + edns.opt_wire(self.edns_udp_size, rcode, do))
-
-    def _transfer(self, query, ctx: QueryContext, write, stream_write, cookie: bytes | None, data, started) -> None:
-        """
-        AXFR or IXFR: REFUSED over UDP and DoH and for clients outside C{axfr_allow} (the
-        manual), NOTAUTH for a name that is not one of our apexes (RFC 5936 section 2.2.1), else
-        the whole zone in as many messages as it takes (L{transfer.messages}).
-
-        @param write: the answer path with our DNS cookie in it, for a one-message answer.
-        @param stream_write: the stream's own C{write(wire, last)}, which takes several messages
-            for one query (L{dnsops.server.tcplimits}); our cookie goes in each message's OPT.
-        @param cookie: our COOKIE option's data when the query carried a client cookie.
-        """
-        denied = ctx.transport not in transfer.STREAMS or not transfer.allowed(
-            ctx.client, self.values.get("axfr_allow", ()))
-        if self.stats is not None:
-            self.stats.count_transfer(denied)
-        if denied:
-            self._send(Resolution(rcode=dns.EREFUSED, answered_by="refused"), query, ctx, write, data, None, started)
-            return
-        zone = self.index.get(query.qname.lower().decode("latin-1"))
-        records = transfer.zone_records(zone) if zone is not None else None
-        if records is None:
-            self._send(Resolution(rcode=NOTAUTH, answered_by="refused"), query, ctx, write, data, None, started)
-            return
-        options = b""
-        if cookie is not None:
-            options = struct.pack("!HH", dns_cookies.OPTION_COOKIE, len(cookie)) + cookie
-        opt = edns.opt_wire(self.edns_udp_size, dns.OK, query.edns.do, options) if query.edns is not None else b""
-        flags = edns.header_flags(dns.OP_QUERY, dns.OK, query.flags, True, ctx.recursion_allowed)
-        question = edns.question_wire(query.labels, query.qtype, query.qclass)
-        wires = transfer.messages(records, query.id, flags, question, query.labels, opt)
-        _log.info("zone transfer of {zone} to {client} over {transport}",
-                  zone=zone.name, client=ctx.client, transport=ctx.transport)
-
-        def finished(rcode: int) -> None:
-            if self.on_answer is not None:
-                qname = query.qname.decode("ascii", "backslashreplace").lower()
-                self.on_answer(ctx, qname, query.qtype, rcode, "authoritative", time.perf_counter() - started)
-
-        def failed() -> None:
-            _log.failure("transferring {zone} to {client}", zone=zone.name, client=ctx.client)
-            fail_flags = edns.header_flags(dns.OP_QUERY, dns.ESERVER, query.flags, False, ctx.recursion_allowed)
-            stream_write(edns.header_only(query.id, fail_flags, question))
-            finished(dns.ESERVER)
-
-        transfer.MessageStream(wires, stream_write, self.clock, finished, failed).next_message()
 
     def _resolve(self, query, ctx, write, data, started) -> None:
         cache = self.packet_cache

@@ -9,19 +9,25 @@ SOA, every enabled record of the zone, the SOA again, split over as many message
 keeps no change history, so an IXFR gets that same full answer, which RFC 1995 section 4 allows
 ("If incremental zone transfer is not available, the entire zone is returned"). Records and
 messages are made lazily, one message at a time, so a large zone is never held encoded whole.
-Pure: no reactor.
+The server factory hands every transfer query to L{answer}. Pure: no reactor.
 """
 
 import ipaddress
 import struct
+import time
 from collections.abc import Iterable, Iterator
 from io import BytesIO
 
+from twisted.logger import Logger
 from twisted.names import dns
 
 from dnsops import records as rdata_types
+from dnsops.resolvers.context import QueryContext, Resolution
+from dnsops.server import cookies as dns_cookies
 from dnsops.server import edns
 from dnsops.zoneindex.index import Zone, type_name
+
+_log = Logger()
 
 AXFR = 252
 IXFR = 251
@@ -34,6 +40,10 @@ STREAMS = frozenset(("tcp", "dot"))
 MESSAGE_SIZE = 16384
 #: No message may pass this: two octets of length frame it on a stream (RFC 1035 4.2.2).
 MAX_MESSAGE = 65535
+
+#: RFC 2136 / RFC 5936 NOTAUTH: not authoritative for the zone named; also what Knot answers
+#: to NOTIFY and UPDATE it is not configured to take.
+NOTAUTH = 9
 
 
 class RecordTooLarge(ValueError):
@@ -51,6 +61,56 @@ def allowed(host: str, networks) -> bool:
     if address.version == 6 and address.ipv4_mapped:
         address = address.ipv4_mapped
     return any(address in net for net in networks if net.version == address.version)
+
+
+def answer(factory, query, ctx: QueryContext, send, stream_write, cookie: bytes | None, started: float) -> None:
+    """
+    AXFR or IXFR: REFUSED over UDP and DoH and for clients outside C{axfr_allow} (the
+    manual), NOTAUTH for a name that is not one of our apexes (RFC 5936 section 2.2.1), else
+    the whole zone in as many messages as it takes (L{messages}).
+
+    @param factory: the L{dnsops.server.factory.DNSServerFactory} answering: its C{values},
+        C{stats}, C{index}, C{edns_udp_size}, C{on_answer} and C{clock}.
+    @param send: C{send(resolution)} answers in one message, through the answer path with our
+        DNS cookie in it (the refusals).
+    @param stream_write: the stream's own C{write(wire, last)}, which takes several messages
+        for one query (L{dnsops.server.tcplimits}); our cookie goes in each message's OPT.
+    @param cookie: our COOKIE option's data when the query carried a client cookie.
+    @param started: C{time.perf_counter()} when the query came in, for the query log.
+    """
+    denied = ctx.transport not in STREAMS or not allowed(ctx.client, factory.values.get("axfr_allow", ()))
+    if factory.stats is not None:
+        factory.stats.count_transfer(denied)
+    if denied:
+        send(Resolution(rcode=dns.EREFUSED, answered_by="refused"))
+        return
+    zone = factory.index.get(query.qname.lower().decode("latin-1"))
+    records = zone_records(zone) if zone is not None else None
+    if records is None:
+        send(Resolution(rcode=NOTAUTH, answered_by="refused"))
+        return
+    options = b""
+    if cookie is not None:
+        options = struct.pack("!HH", dns_cookies.OPTION_COOKIE, len(cookie)) + cookie
+    opt = edns.opt_wire(factory.edns_udp_size, dns.OK, query.edns.do, options) if query.edns is not None else b""
+    flags = edns.header_flags(dns.OP_QUERY, dns.OK, query.flags, True, ctx.recursion_allowed)
+    question = edns.question_wire(query.labels, query.qtype, query.qclass)
+    wires = messages(records, query.id, flags, question, query.labels, opt)
+    _log.info("zone transfer of {zone} to {client} over {transport}",
+              zone=zone.name, client=ctx.client, transport=ctx.transport)
+
+    def finished(rcode: int) -> None:
+        if factory.on_answer is not None:
+            qname = query.qname.decode("ascii", "backslashreplace").lower()
+            factory.on_answer(ctx, qname, query.qtype, rcode, "authoritative", time.perf_counter() - started)
+
+    def failed() -> None:
+        _log.failure("transferring {zone} to {client}", zone=zone.name, client=ctx.client)
+        fail_flags = edns.header_flags(dns.OP_QUERY, dns.ESERVER, query.flags, False, ctx.recursion_allowed)
+        stream_write(edns.header_only(query.id, fail_flags, question))
+        finished(dns.ESERVER)
+
+    MessageStream(wires, stream_write, factory.clock, finished, failed).next_message()
 
 
 def zone_records(zone: Zone) -> Iterator | None:
