@@ -4,6 +4,7 @@ import {ApiError, del, get, post, seg} from "../api.js";
 import {button, chip, clearFormErrors, empty, errorBox, field, fill, h, pager, showFormError, table, toast}
   from "../dom.js";
 import {confirmAction} from "../modal.js";
+import {loadZones} from "./zones.js";
 
 /** Zones per page of the map (each costs two requests). */
 const ZONES_PER_PAGE = 20;
@@ -17,13 +18,8 @@ export default {
   id: "nameservers",
   title: "Nameservers",
   async render(view) {
-    let zones;
-    try {
-      zones = (await get("/api/zones", {limit: 10000})).items;
-    } catch (error) {
-      fill(view, errorBox(error));
-      return;
-    }
+    const zones = await loadZones(view);
+    if (zones === null) return;
     if (!zones.length) {
       fill(view, empty("No zones yet. Create a zone on the Zones tab; its SOA and NS appear here.",
         h("a", {href: "#/zones", class: "btn btn-primary"}, "Go to zones")));

@@ -4,7 +4,7 @@ import {ApiError, del, get, post, put, seg, withQuery} from "../api.js";
 import {button, chip, debounce, empty, errorBox, field, fill, h, pager, table, toast}
   from "../dom.js";
 import {confirmAction, openModal} from "../modal.js";
-import {createZoneModal} from "./zones.js";
+import {createZoneModal, loadZones} from "./zones.js";
 
 const LIMIT = 50;
 
@@ -141,13 +141,8 @@ export default {
   id: "records",
   title: "Records",
   async render(view, params, ctx) {
-    let zones;
-    try {
-      zones = (await get("/api/zones", {limit: 10000})).items;
-    } catch (error) {
-      fill(view, errorBox(error));
-      return;
-    }
+    const zones = await loadZones(view);
+    if (zones === null) return;
     if (!zones.length) {
       fill(view, empty("There are no zones yet: create one, then add its records here.",
         button("Create zone", async () => {

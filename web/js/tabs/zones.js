@@ -7,6 +7,19 @@ import {confirmAction, openModal} from "../modal.js";
 
 const LIMIT = 25;
 
+/**
+ * Every zone, for the tabs that pick one; on failure the error is shown in C{view} and null
+ * is returned.
+ */
+export async function loadZones(view) {
+  try {
+    return (await get("/api/zones", {limit: 10000})).items;
+  } catch (error) {
+    fill(view, errorBox(error));
+    return null;
+  }
+}
+
 export function createZoneModal() {
   return openModal({
     title: "Create zone",
